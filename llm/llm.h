@@ -1,0 +1,10 @@
+/* The inference engine's public interface: the one header other folders
+ * include. It gathers the engine's parts; each part has its own header. */
+#ifndef SIGHTLINE_LLM_H
+#define SIGHTLINE_LLM_H
+
+#include "llm/error.h"
+#include "llm/tensor_type.h"
+#include "llm/threadpool.h"
+
+#endif
