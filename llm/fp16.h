@@ -33,8 +33,8 @@ static inline float fp16_to_f32(uint16_t h)
     uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
     uint32_t exp = (h >> 10) & 0x1fu;
     uint32_t man = h & 0x3ffu;
-    if (exp == 0x1f) /* inf or nan */
-        return fp16_bits_f32(sign | 0x7f800000u | (man << 13));
+    if (exp == 0x1f) /* inf, or nan made quiet (as the F16C instruction does) */
+        return fp16_bits_f32(sign | 0x7f800000u | (man << 13) | (man ? 0x400000u : 0));
     if (exp != 0)
         return fp16_bits_f32(sign | ((exp + 112u) << 23) | (man << 13));
     /* zero or subnormal: man * 2^-24, exact in float */
