@@ -63,6 +63,9 @@ static sl_status scratch_reserve(matmul_ctx *ctx, size_t bytes, sl_error *err)
     void *p = aligned_alloc(MM_ALIGN, want);
     if (!p)
         return sl_fail(err, SL_ERR_NOMEM, "matmul: cannot allocate %zu bytes of scratch", want);
+    /* Keep what is there: activations may already be quantized into it. */
+    if (ctx->scratch)
+        memcpy(p, ctx->scratch, ctx->scratch_size);
     free(ctx->scratch);
     ctx->scratch = p;
     ctx->scratch_size = want;
@@ -109,6 +112,9 @@ typedef struct mm_job {
     float *y;
     int64_t ldy;
     int64_t row_block; /* rows per cache block */
+    gemv_fn gemv;      /* batch 1: the matrix-vector kernel, or NULL */
+    uint8_t *gemv_scratch;
+    size_t gemv_scratch_stride;
 } mm_job;
 
 static void run_tiles(const mm_job *j, int64_t r0, int64_t r1, int64_t c0, int64_t c1)
@@ -130,7 +136,18 @@ static void mm_worker(void *ctx, int ith, int nth)
     int64_t r0, r1;
     thread_pool_split(j->rows, QTILE_MAX_R, ith, nth, &r0, &r1);
     if (j->batch == 1) {
-        run_tiles(j, r0, r1, 0, 1);
+        /* One row after another (see gemv_fn): each thread streams one
+         * contiguous range of the matrix. */
+        if (r1 <= r0)
+            return;
+        if (j->gemv) {
+            j->gemv(j->cols, j->w + (size_t)r0 * j->w_stride, j->w_stride, r1 - r0, j->a,
+                    j->y + r0, j->gemv_scratch + (size_t)ith * j->gemv_scratch_stride);
+            return;
+        }
+        for (int64_t r = r0; r < r1; r++)
+            j->tile(j->cols, j->w + (size_t)r * j->w_stride, j->w_stride, 1, j->a, j->a_stride, 1,
+                    j->y + r, 1);
         return;
     }
     for (int64_t rb = r0; rb < r1; rb += j->row_block) {
@@ -215,8 +232,24 @@ static sl_status quantize_batch(matmul_ctx *ctx, tensor_type act_type, const flo
     return SL_OK;
 }
 
+/* Scratch for the matrix-vector kernels, after `used` bytes of activations. */
+static sl_status reserve_gemv_scratch(matmul_ctx *ctx, int64_t cols, size_t used, size_t *offset,
+                                      size_t *stride, sl_error *err)
+{
+    size_t per = (GEMV_SCRATCH_BYTES(cols) + MM_ALIGN - 1) / MM_ALIGN * MM_ALIGN;
+    size_t nth = (size_t)thread_pool_threads(ctx->pool);
+    size_t off = (used + MM_ALIGN - 1) / MM_ALIGN * MM_ALIGN;
+    if (per > (SIZE_MAX - off) / nth)
+        return sl_fail(err, SL_ERR_NOMEM, "matmul: scratch size overflows");
+    sl_status st = scratch_reserve(ctx, off + per * nth, err);
+    *offset = off;
+    *stride = per;
+    return st;
+}
+
 static void run_product(matmul_ctx *ctx, const qmatrix *w, const uint8_t *a, size_t a_stride,
-                        int64_t batch, float *y, int64_t ldy)
+                        int64_t batch, float *y, int64_t ldy, size_t gemv_offset,
+                        size_t gemv_stride)
 {
     const quant_kernels *k = quant_kernels_active();
     size_t row_bytes;
@@ -233,6 +266,9 @@ static void run_product(matmul_ctx *ctx, const qmatrix *w, const uint8_t *a, siz
         .a_stride = a_stride,
         .y = y,
         .ldy = batch > 1 ? ldy : w->rows,
+        .gemv = batch == 1 ? k->gemv[w->type] : NULL,
+        .gemv_scratch = (uint8_t *)ctx->scratch + gemv_offset,
+        .gemv_scratch_stride = gemv_stride,
     };
     int64_t rb = row_bytes ? (int64_t)(MM_BLOCK_BYTES / row_bytes) : w->rows;
     rb = rb / QTILE_MAX_R * QTILE_MAX_R;
@@ -255,11 +291,22 @@ sl_status matmul(matmul_ctx *ctx, const qmatrix *w, const float *x, int64_t ldx,
     }
     const uint8_t *a;
     size_t a_stride;
-    st = quantize_batch(ctx, tensor_type_vec_dot_type(w->type), x, ldx, w->cols, batch, 0, &a,
-                        &a_stride, err);
+    tensor_type at = tensor_type_vec_dot_type(w->type);
+    size_t act_bytes = 0, goff = 0, gstride = 0;
+    if (at != TENSOR_F32) {
+        tensor_type_row_bytes(at, w->cols, &act_bytes);
+        act_bytes = (act_bytes + MM_ALIGN - 1) / MM_ALIGN * MM_ALIGN * (size_t)batch;
+    }
+    /* Reserve everything first: quantize_batch's pointers must not move. */
+    if (batch == 1 && quant_kernels_active()->gemv[w->type]) {
+        st = reserve_gemv_scratch(ctx, w->cols, act_bytes, &goff, &gstride, err);
+        if (st != SL_OK)
+            return st;
+    }
+    st = quantize_batch(ctx, at, x, ldx, w->cols, batch, 0, &a, &a_stride, err);
     if (st != SL_OK)
         return st;
-    run_product(ctx, w, a, a_stride, batch, y, ldy);
+    run_product(ctx, w, a, a_stride, batch, y, ldy, goff, gstride);
     return SL_OK;
 }
 
@@ -304,7 +351,14 @@ sl_status matmul_many(matmul_ctx *ctx, int count, const qmatrix w[], const float
         if (types[k] != TENSOR_F32)
             offset += strides[k] * (size_t)batch;
     }
-    /* quantize_batch may have moved the scratch: recompute the pointers. */
+    size_t goff = 0, gstride = 0;
+    if (batch == 1) {
+        sl_status st = reserve_gemv_scratch(ctx, w[0].cols, offset, &goff, &gstride, err);
+        if (st != SL_OK)
+            return st;
+    }
+    /* quantize_batch and the gemv reservation may have moved the scratch:
+     * recompute the pointers. */
     offset = 0;
     for (int k = 0; k < ntypes; k++)
         if (types[k] != TENSOR_F32) {
@@ -315,7 +369,7 @@ sl_status matmul_many(matmul_ctx *ctx, int count, const qmatrix w[], const float
         tensor_type t = tensor_type_vec_dot_type(w[i].type);
         for (int k = 0; k < ntypes; k++)
             if (types[k] == t && w[i].rows > 0 && w[i].cols > 0)
-                run_product(ctx, &w[i], acts[k], strides[k], batch, y[i], ldy[i]);
+                run_product(ctx, &w[i], acts[k], strides[k], batch, y[i], ldy[i], goff, gstride);
     }
     return SL_OK;
 }

@@ -106,7 +106,9 @@ QX_INLINE __m256i bits_to_0x10(const uint8_t qh[4])
 #endif
 }
 
+#ifndef PREFETCH_AHEAD
 #define PREFETCH_AHEAD 640
+#endif
 
 QX_INLINE void prefetch_row(const uint8_t *p)
 {
