@@ -162,3 +162,14 @@ simd_level simd_level_active(void)
     }
     return (simd_level)v;
 }
+
+bool simd_has_bf16_dot(void)
+{
+    static atomic_int cached = -1;
+    int v = atomic_load_explicit(&cached, memory_order_relaxed);
+    if (v < 0) {
+        v = simd_level_active() == SIMD_AVX512 && cpu_features_detect().avx512bf16;
+        atomic_store_explicit(&cached, v, memory_order_relaxed);
+    }
+    return v != 0;
+}

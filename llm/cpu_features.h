@@ -37,6 +37,10 @@ bool simd_level_supported(simd_level level);
  * SIGHTLINE_SIMD. */
 simd_level simd_level_active(void);
 
+/* True when the active level is AVX-512 and the CPU also has AVX512_BF16
+ * (vdpbf16ps), used for bfloat16 products. Cached like the level. */
+bool simd_has_bf16_dot(void);
+
 /* "scalar", "avx2", "avx512", "neon". */
 const char *simd_level_name(simd_level level);
 

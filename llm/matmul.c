@@ -101,20 +101,74 @@ sl_status qmatrix_check(const qmatrix *w, sl_error *err)
 
 /* ------------------------------------------------------------------ */
 
+/* How one product is computed. */
+typedef enum mm_path {
+    MM_TILES, /* tiles of rows x columns kept in cache (batches) */
+    MM_ROWS,  /* batch 1: rows streamed one by one, a gemv kernel if any */
+    MM_BF16,  /* batches through AVX-512 BF16 dot products */
+} mm_path;
+
+typedef struct mm_plan {
+    mm_path path;
+    tensor_type act_type; /* what the activations are converted to */
+} mm_plan;
+
+/* Batches smaller than this do not repay the BF16 path's repacking. */
+enum { MM_BF16_MIN_BATCH = 8 };
+
+static mm_plan plan_for(const matmul_ctx *ctx, const qmatrix *w, int64_t batch)
+{
+    mm_plan p = {MM_TILES, tensor_type_vec_dot_type(w->type)};
+    if (batch == 1) {
+        p.path = MM_ROWS;
+        return p;
+    }
+#if defined(SL_HAVE_X86_SIMD)
+    bool bf16_weights = w->type == TENSOR_BF16;
+    bool bf16_asked = ctx->precision == MATMUL_PRECISION_BF16 &&
+                      (w->type == TENSOR_F16 || w->type == TENSOR_F32);
+    if (batch >= MM_BF16_MIN_BATCH && (bf16_weights || bf16_asked) && simd_has_bf16_dot()) {
+        p.path = MM_BF16;
+        p.act_type = TENSOR_BF16;
+    }
+#else
+    (void)ctx;
+#endif
+    return p;
+}
+
+static size_t round_up(size_t v)
+{
+    return (v + MM_ALIGN - 1) / MM_ALIGN * MM_ALIGN;
+}
+
+/* Per-thread scratch a path needs for rows of `cols` values. */
+static size_t thread_scratch_bytes(mm_path path, int64_t cols)
+{
+    switch (path) {
+    case MM_ROWS: return round_up(GEMV_SCRATCH_BYTES(cols));
+#if defined(SL_HAVE_X86_SIMD)
+    case MM_BF16: return round_up(gemm_bf16_scratch_bytes(cols));
+#endif
+    default: return 0;
+    }
+}
+
 typedef struct mm_job {
-    const quant_kernels *k;
+    mm_path path;
+    tensor_type type;
     qtile_fn tile;
+    gemv_fn gemv;
     int64_t rows, cols, batch;
     const uint8_t *w;
     size_t w_stride;
-    const uint8_t *a; /* quantized activations, one row per column of the batch */
+    const uint8_t *a; /* activations, one row per column of the batch */
     size_t a_stride;
     float *y;
     int64_t ldy;
-    int64_t row_block; /* rows per cache block */
-    gemv_fn gemv;      /* batch 1: the matrix-vector kernel, or NULL */
-    uint8_t *gemv_scratch;
-    size_t gemv_scratch_stride;
+    int64_t row_block; /* rows per cache block (tiles) */
+    uint8_t *scratch;  /* per-thread scratch, thread i at i * scratch_stride */
+    size_t scratch_stride;
 } mm_job;
 
 static void run_tiles(const mm_job *j, int64_t r0, int64_t r1, int64_t c0, int64_t c1)
@@ -134,22 +188,36 @@ static void mm_worker(void *ctx, int ith, int nth)
 {
     const mm_job *j = ctx;
     int64_t r0, r1;
-    thread_pool_split(j->rows, QTILE_MAX_R, ith, nth, &r0, &r1);
-    if (j->batch == 1) {
+    uint8_t *scratch = j->scratch + (size_t)ith * j->scratch_stride;
+    switch (j->path) {
+    case MM_ROWS:
         /* One row after another (see gemv_fn): each thread streams one
          * contiguous range of the matrix. */
+        thread_pool_split(j->rows, QTILE_MAX_R, ith, nth, &r0, &r1);
         if (r1 <= r0)
             return;
         if (j->gemv) {
             j->gemv(j->cols, j->w + (size_t)r0 * j->w_stride, j->w_stride, r1 - r0, j->a,
-                    j->y + r0, j->gemv_scratch + (size_t)ith * j->gemv_scratch_stride);
+                    j->y + r0, scratch);
             return;
         }
         for (int64_t r = r0; r < r1; r++)
             j->tile(j->cols, j->w + (size_t)r * j->w_stride, j->w_stride, 1, j->a, j->a_stride, 1,
                     j->y + r, 1);
         return;
+#if defined(SL_HAVE_X86_SIMD)
+    case MM_BF16:
+        thread_pool_split(j->rows, 32, ith, nth, &r0, &r1);
+        if (r1 > r0)
+            gemm_bf16_rows(j->type, j->w + (size_t)r0 * j->w_stride, j->w_stride, r1 - r0,
+                           j->cols, (const uint16_t *)j->a, j->a_stride, j->batch, j->y + r0,
+                           (size_t)j->ldy, scratch);
+        return;
+#endif
+    default:
+        break;
     }
+    thread_pool_split(j->rows, QTILE_MAX_R, ith, nth, &r0, &r1);
     for (int64_t rb = r0; rb < r1; rb += j->row_block) {
         int64_t re = rb + j->row_block < r1 ? rb + j->row_block : r1;
         for (int64_t cb = 0; cb < j->batch; cb += MM_COL_BLOCK) {
@@ -165,6 +233,7 @@ typedef struct quant_job {
     int64_t ldx, cols, batch;
     uint8_t *dst;
     size_t dst_stride;
+    bool pad_pair; /* bfloat16 rows for vdpbf16ps: zero the element after an odd end */
 } quant_job;
 
 static void quant_worker(void *ctx, int ith, int nth)
@@ -172,8 +241,12 @@ static void quant_worker(void *ctx, int ith, int nth)
     const quant_job *q = ctx;
     int64_t b0, b1;
     thread_pool_split(q->batch, 1, ith, nth, &b0, &b1);
-    for (int64_t b = b0; b < b1; b++)
-        q->fn(q->x + b * q->ldx, q->dst + (size_t)b * q->dst_stride, q->cols);
+    for (int64_t b = b0; b < b1; b++) {
+        uint8_t *row = q->dst + (size_t)b * q->dst_stride;
+        q->fn(q->x + b * q->ldx, row, q->cols);
+        if (q->pad_pair && (q->cols & 1))
+            memset(row + 2 * q->cols, 0, 2);
+    }
 }
 
 static sl_status check_call(const qmatrix *w, const float *x, int64_t ldx, int64_t batch,
@@ -192,27 +265,27 @@ static sl_status check_call(const qmatrix *w, const float *x, int64_t ldx, int64
     return SL_OK;
 }
 
-/* Quantizes the batch to act_type into the context's scratch at `offset`;
- * returns the row stride. For F32 activations nothing is copied. */
-static sl_status quantize_batch(matmul_ctx *ctx, tensor_type act_type, const float *x, int64_t ldx,
-                                int64_t cols, int64_t batch, size_t offset,
-                                const uint8_t **a_out, size_t *stride_out, sl_error *err)
+/* Bytes of one converted activation row (0 for F32: used in place). */
+static sl_status act_row_stride(tensor_type act_type, int64_t cols, size_t *stride,
+                                sl_error *err)
 {
     if (act_type == TENSOR_F32) {
-        *a_out = (const uint8_t *)x;
-        *stride_out = (size_t)(batch > 1 ? ldx : cols) * sizeof(float);
+        *stride = 0;
         return SL_OK;
     }
     size_t row_bytes;
-    if (!tensor_type_row_bytes(act_type, cols, &row_bytes))
+    if (!tensor_type_row_bytes(act_type, cols, &row_bytes) || row_bytes > SIZE_MAX / 2)
         return sl_fail(err, SL_ERR_ARG, "matmul: %lld columns are not whole %s blocks",
                        (long long)cols, tensor_type_name(act_type));
-    size_t stride = (row_bytes + MM_ALIGN - 1) / MM_ALIGN * MM_ALIGN;
-    if (batch > 0 && stride > (SIZE_MAX - offset) / (size_t)batch)
-        return sl_fail(err, SL_ERR_NOMEM, "matmul: activation scratch size overflows");
-    sl_status st = scratch_reserve(ctx, offset + stride * (size_t)batch, err);
-    if (st != SL_OK)
-        return st;
+    /* + 2 bytes: room for the zero that pads bfloat16 rows to pairs */
+    *stride = round_up(row_bytes + 2);
+    return SL_OK;
+}
+
+/* Converts the batch to act_type at scratch + offset (already reserved). */
+static void convert_batch(matmul_ctx *ctx, tensor_type act_type, const float *x, int64_t ldx,
+                          int64_t cols, int64_t batch, size_t offset, size_t stride)
+{
     quant_job q = {
         .fn = quant_kernels_active()->quantize_act[act_type],
         .x = x,
@@ -221,42 +294,27 @@ static sl_status quantize_batch(matmul_ctx *ctx, tensor_type act_type, const flo
         .batch = batch,
         .dst = (uint8_t *)ctx->scratch + offset,
         .dst_stride = stride,
+        .pad_pair = act_type == TENSOR_BF16,
     };
-    /* A single vector is quantized faster than threads can be woken. */
+    /* A single vector is converted faster than threads can be woken. */
     if (batch >= 4)
         thread_pool_run(ctx->pool, quant_worker, &q);
     else
         quant_worker(&q, 0, 1);
-    *a_out = q.dst;
-    *stride_out = stride;
-    return SL_OK;
 }
 
-/* Scratch for the matrix-vector kernels, after `used` bytes of activations. */
-static sl_status reserve_gemv_scratch(matmul_ctx *ctx, int64_t cols, size_t used, size_t *offset,
-                                      size_t *stride, sl_error *err)
-{
-    size_t per = (GEMV_SCRATCH_BYTES(cols) + MM_ALIGN - 1) / MM_ALIGN * MM_ALIGN;
-    size_t nth = (size_t)thread_pool_threads(ctx->pool);
-    size_t off = (used + MM_ALIGN - 1) / MM_ALIGN * MM_ALIGN;
-    if (per > (SIZE_MAX - off) / nth)
-        return sl_fail(err, SL_ERR_NOMEM, "matmul: scratch size overflows");
-    sl_status st = scratch_reserve(ctx, off + per * nth, err);
-    *offset = off;
-    *stride = per;
-    return st;
-}
-
-static void run_product(matmul_ctx *ctx, const qmatrix *w, const uint8_t *a, size_t a_stride,
-                        int64_t batch, float *y, int64_t ldy, size_t gemv_offset,
-                        size_t gemv_stride)
+static void run_product(matmul_ctx *ctx, const qmatrix *w, mm_plan plan, const uint8_t *a,
+                        size_t a_stride, int64_t batch, float *y, int64_t ldy,
+                        size_t thread_offset, size_t thread_stride)
 {
     const quant_kernels *k = quant_kernels_active();
     size_t row_bytes;
     tensor_type_row_bytes(w->type, w->cols, &row_bytes);
     mm_job j = {
-        .k = k,
+        .path = plan.path,
+        .type = w->type,
         .tile = k->tile[w->type],
+        .gemv = plan.path == MM_ROWS ? k->gemv[w->type] : NULL,
         .rows = w->rows,
         .cols = w->cols,
         .batch = batch,
@@ -266,9 +324,8 @@ static void run_product(matmul_ctx *ctx, const qmatrix *w, const uint8_t *a, siz
         .a_stride = a_stride,
         .y = y,
         .ldy = batch > 1 ? ldy : w->rows,
-        .gemv = batch == 1 ? k->gemv[w->type] : NULL,
-        .gemv_scratch = (uint8_t *)ctx->scratch + gemv_offset,
-        .gemv_scratch_stride = gemv_stride,
+        .scratch = (uint8_t *)ctx->scratch + thread_offset,
+        .scratch_stride = thread_stride,
     };
     int64_t rb = row_bytes ? (int64_t)(MM_BLOCK_BYTES / row_bytes) : w->rows;
     rb = rb / QTILE_MAX_R * QTILE_MAX_R;
@@ -281,40 +338,14 @@ sl_status matmul(matmul_ctx *ctx, const qmatrix *w, const float *x, int64_t ldx,
 {
     if (!ctx)
         return sl_fail(err, SL_ERR_ARG, "matmul: no context");
-    sl_status st = check_call(w, x, ldx, batch, y, ldy, err);
-    if (st != SL_OK || batch == 0 || w->rows == 0)
-        return st;
-    if (w->cols == 0) {
-        for (int64_t b = 0; b < batch; b++)
-            memset(y + b * ldy, 0, (size_t)w->rows * sizeof(float));
-        return SL_OK;
-    }
-    const uint8_t *a;
-    size_t a_stride;
-    tensor_type at = tensor_type_vec_dot_type(w->type);
-    size_t act_bytes = 0, goff = 0, gstride = 0;
-    if (at != TENSOR_F32) {
-        tensor_type_row_bytes(at, w->cols, &act_bytes);
-        act_bytes = (act_bytes + MM_ALIGN - 1) / MM_ALIGN * MM_ALIGN * (size_t)batch;
-    }
-    /* Reserve everything first: quantize_batch's pointers must not move. */
-    if (batch == 1 && quant_kernels_active()->gemv[w->type]) {
-        st = reserve_gemv_scratch(ctx, w->cols, act_bytes, &goff, &gstride, err);
-        if (st != SL_OK)
-            return st;
-    }
-    st = quantize_batch(ctx, at, x, ldx, w->cols, batch, 0, &a, &a_stride, err);
-    if (st != SL_OK)
-        return st;
-    run_product(ctx, w, a, a_stride, batch, y, ldy, goff, gstride);
-    return SL_OK;
+    return matmul_many(ctx, 1, w, x, ldx, batch, &y, &ldy, err);
 }
 
 sl_status matmul_many(matmul_ctx *ctx, int count, const qmatrix w[], const float *x, int64_t ldx,
                       int64_t batch, float *const y[], const int64_t ldy[], sl_error *err)
 {
     if (!ctx || count < 0 || (count > 0 && (!w || !y || !ldy)))
-        return sl_fail(err, SL_ERR_ARG, "matmul_many: bad arguments");
+        return sl_fail(err, SL_ERR_ARG, "matmul: bad arguments");
     for (int i = 0; i < count; i++) {
         sl_status st = check_call(&w[i], x, ldx, batch, y[i], ldy[i], err);
         if (st != SL_OK)
@@ -325,51 +356,66 @@ sl_status matmul_many(matmul_ctx *ctx, int count, const qmatrix w[], const float
     }
     if (count == 0 || batch == 0)
         return SL_OK;
-    /* Quantize once per distinct activation type (there are six); the
-     * scratch holds each type's rows one after the other. */
+    int64_t cols = w[0].cols;
+    if (cols == 0) {
+        for (int i = 0; i < count; i++)
+            for (int64_t b = 0; b < batch; b++)
+                memset(y[i] + b * (batch > 1 ? ldy[i] : 0), 0, (size_t)w[i].rows * sizeof(float));
+        return SL_OK;
+    }
+    /* Convert once per distinct activation type; the scratch holds each
+     * type's rows one after the other, then the per-thread scratch. */
     enum { MAX_ACT_TYPES = 8 };
     tensor_type types[MAX_ACT_TYPES];
-    const uint8_t *acts[MAX_ACT_TYPES];
-    size_t strides[MAX_ACT_TYPES];
+    size_t offsets[MAX_ACT_TYPES], strides[MAX_ACT_TYPES];
     int ntypes = 0;
-    size_t offset = 0;
+    size_t used = 0, per_thread = 0;
     for (int i = 0; i < count; i++) {
-        tensor_type t = tensor_type_vec_dot_type(w[i].type);
+        mm_plan p = plan_for(ctx, &w[i], batch);
+        size_t t = thread_scratch_bytes(p.path, cols);
+        per_thread = t > per_thread ? t : per_thread;
         int found = -1;
         for (int k = 0; k < ntypes; k++)
-            if (types[k] == t)
+            if (types[k] == p.act_type)
                 found = k;
-        if (found < 0 && ntypes < MAX_ACT_TYPES)
-            types[ntypes++] = t;
-    }
-    /* Quantize after the type scan so the scratch is reserved once. */
-    for (int k = 0; k < ntypes; k++) {
-        sl_status st = quantize_batch(ctx, types[k], x, ldx, w[0].cols, batch, offset, &acts[k],
-                                      &strides[k], err);
+        if (found >= 0 || ntypes == MAX_ACT_TYPES)
+            continue;
+        sl_status st = act_row_stride(p.act_type, cols, &strides[ntypes], err);
         if (st != SL_OK)
             return st;
-        if (types[k] != TENSOR_F32)
-            offset += strides[k] * (size_t)batch;
+        if (strides[ntypes] > (SIZE_MAX / 2 - used) / (size_t)batch)
+            return sl_fail(err, SL_ERR_NOMEM, "matmul: activation scratch size overflows");
+        offsets[ntypes] = used;
+        used += strides[ntypes] * (size_t)batch;
+        types[ntypes++] = p.act_type;
     }
-    size_t goff = 0, gstride = 0;
-    if (batch == 1) {
-        sl_status st = reserve_gemv_scratch(ctx, w[0].cols, offset, &goff, &gstride, err);
-        if (st != SL_OK)
-            return st;
-    }
-    /* quantize_batch and the gemv reservation may have moved the scratch:
-     * recompute the pointers. */
-    offset = 0;
+    size_t nth = (size_t)thread_pool_threads(ctx->pool);
+    if (per_thread > (SIZE_MAX / 2 - used) / nth)
+        return sl_fail(err, SL_ERR_NOMEM, "matmul: scratch size overflows");
+    sl_status st = scratch_reserve(ctx, used + per_thread * nth, err);
+    if (st != SL_OK)
+        return st;
     for (int k = 0; k < ntypes; k++)
-        if (types[k] != TENSOR_F32) {
-            acts[k] = (const uint8_t *)ctx->scratch + offset;
-            offset += strides[k] * (size_t)batch;
-        }
+        if (types[k] != TENSOR_F32)
+            convert_batch(ctx, types[k], x, ldx, cols, batch, offsets[k], strides[k]);
     for (int i = 0; i < count; i++) {
-        tensor_type t = tensor_type_vec_dot_type(w[i].type);
-        for (int k = 0; k < ntypes; k++)
-            if (types[k] == t && w[i].rows > 0 && w[i].cols > 0)
-                run_product(ctx, &w[i], acts[k], strides[k], batch, y[i], ldy[i], goff, gstride);
+        if (w[i].rows == 0)
+            continue;
+        mm_plan p = plan_for(ctx, &w[i], batch);
+        for (int k = 0; k < ntypes; k++) {
+            if (types[k] != p.act_type)
+                continue;
+            const uint8_t *a;
+            size_t a_stride;
+            if (p.act_type == TENSOR_F32) {
+                a = (const uint8_t *)x;
+                a_stride = (size_t)(batch > 1 ? ldx : cols) * sizeof(float);
+            } else {
+                a = (const uint8_t *)ctx->scratch + offsets[k];
+                a_stride = strides[k];
+            }
+            run_product(ctx, &w[i], p, a, a_stride, batch, y[i], ldy[i], used, per_thread);
+        }
     }
     return SL_OK;
 }
@@ -428,7 +474,8 @@ sl_status gemm_f32(thread_pool *pool, gemm_b_layout layout, int64_t m, int64_t n
         }
         const quant_kernels *kt = quant_kernels_active();
         mm_job j = {
-            .k = kt,
+            .path = m == 1 ? MM_ROWS : MM_TILES,
+            .type = TENSOR_F32,
             .tile = kt->tile[TENSOR_F32],
             .rows = n,
             .cols = k,

@@ -78,6 +78,19 @@ extern const quant_kernels quant_kernels_avx512;
 extern const quant_kernels quant_kernels_neon;
 #endif
 
+#if defined(SL_HAVE_X86_SIMD)
+/* Batched products with AVX-512 BF16 (gemm_bf16_avx512.c); only when
+ * simd_has_bf16_dot(). Rows [0, nrows) of w (type F32, F16 or BF16, stride
+ * ws) times `batch` bfloat16 activation rows of k values (stride x_stride
+ * bytes, a multiple of 4, zero-padded to an even length):
+ * y[c * ldy + r] = sum_k w[r][k] x[c][k]. scratch: gemm_bf16_scratch_bytes(k),
+ * 64-byte aligned. */
+size_t gemm_bf16_scratch_bytes(int64_t k);
+void gemm_bf16_rows(tensor_type wt, const uint8_t *w, size_t ws, int64_t nrows, int64_t k,
+                    const uint16_t *x, size_t x_stride, int64_t batch, float *y, size_t ldy,
+                    void *scratch);
+#endif
+
 /* ---- scalar reference kernels, usable as fallbacks by every table ---- */
 
 void dequantize_row_f32(const void *src, float *dst, int64_t n);
