@@ -106,6 +106,7 @@ typedef enum mm_path {
     MM_TILES, /* tiles of rows x columns kept in cache (batches) */
     MM_ROWS,  /* batch 1: rows streamed one by one, a gemv kernel if any */
     MM_BF16,  /* batches through AVX-512 BF16 dot products */
+    MM_QGEMM, /* batches of quantized weights through AVX-512 VNNI, 8 x 16 */
 } mm_path;
 
 typedef struct mm_plan {
@@ -113,8 +114,14 @@ typedef struct mm_plan {
     tensor_type act_type; /* what the activations are converted to */
 } mm_plan;
 
-/* Batches smaller than this do not repay the BF16 path's repacking. */
-enum { MM_BF16_MIN_BATCH = 8 };
+/* Batches smaller than these do not repay the repacking of the BF16 and
+ * quantized GEMM paths (and would leave most of a 16-column group empty). */
+enum { MM_BF16_MIN_BATCH = 8, MM_QGEMM_MIN_BATCH = 16 };
+
+static bool is_float_type(tensor_type t)
+{
+    return t == TENSOR_F32 || t == TENSOR_F16 || t == TENSOR_BF16;
+}
 
 static mm_plan plan_for(const matmul_ctx *ctx, const qmatrix *w, int64_t batch)
 {
@@ -131,6 +138,9 @@ static mm_plan plan_for(const matmul_ctx *ctx, const qmatrix *w, int64_t batch)
         p.path = MM_BF16;
         p.act_type = TENSOR_BF16;
     }
+    if (batch >= MM_QGEMM_MIN_BATCH && !is_float_type(w->type) &&
+        simd_level_active() == SIMD_AVX512)
+        p.path = MM_QGEMM;
 #else
     (void)ctx;
 #endif
@@ -149,6 +159,7 @@ static size_t thread_scratch_bytes(mm_path path, int64_t cols)
     case MM_ROWS: return round_up(GEMV_SCRATCH_BYTES(cols));
 #if defined(SL_HAVE_X86_SIMD)
     case MM_BF16: return round_up(gemm_bf16_scratch_bytes(cols));
+    case MM_QGEMM: return round_up(qgemm_panel_bytes(cols));
 #endif
     default: return 0;
     }
@@ -169,6 +180,7 @@ typedef struct mm_job {
     int64_t row_block; /* rows per cache block (tiles) */
     uint8_t *scratch;  /* per-thread scratch, thread i at i * scratch_stride */
     size_t scratch_stride;
+    const void *qg_acts; /* MM_QGEMM: activations in column groups */
 } mm_job;
 
 static void run_tiles(const mm_job *j, int64_t r0, int64_t r1, int64_t c0, int64_t c1)
@@ -213,6 +225,12 @@ static void mm_worker(void *ctx, int ith, int nth)
                            j->cols, (const uint16_t *)j->a, j->a_stride, j->batch, j->y + r0,
                            (size_t)j->ldy, scratch);
         return;
+    case MM_QGEMM:
+        thread_pool_split(j->rows, 8, ith, nth, &r0, &r1);
+        if (r1 > r0)
+            qgemm_rows(j->type, j->w + (size_t)r0 * j->w_stride, j->w_stride, r1 - r0, j->cols,
+                       j->qg_acts, j->batch, j->y + r0, (size_t)j->ldy, scratch);
+        return;
 #endif
     default:
         break;
@@ -248,6 +266,25 @@ static void quant_worker(void *ctx, int ith, int nth)
             memset(row + 2 * q->cols, 0, 2);
     }
 }
+
+#if defined(SL_HAVE_X86_SIMD)
+typedef struct prep_job {
+    tensor_type act_type;
+    int64_t cols, batch;
+    const uint8_t *a;
+    size_t a_stride;
+    void *out;
+} prep_job;
+
+static void prep_worker(void *ctx, int ith, int nth)
+{
+    const prep_job *p = ctx;
+    int64_t g0, g1;
+    thread_pool_split((p->batch + 15) / 16, 1, ith, nth, &g0, &g1);
+    if (g1 > g0)
+        qgemm_prepare_acts(p->act_type, p->cols, p->a, p->a_stride, p->batch, g0, g1, p->out);
+}
+#endif
 
 static sl_status check_call(const qmatrix *w, const float *x, int64_t ldx, int64_t batch,
                             const float *y, int64_t ldy, sl_error *err)
@@ -304,8 +341,8 @@ static void convert_batch(matmul_ctx *ctx, tensor_type act_type, const float *x,
 }
 
 static void run_product(matmul_ctx *ctx, const qmatrix *w, mm_plan plan, const uint8_t *a,
-                        size_t a_stride, int64_t batch, float *y, int64_t ldy,
-                        size_t thread_offset, size_t thread_stride)
+                        size_t a_stride, const void *qg_acts, int64_t batch, float *y,
+                        int64_t ldy, size_t thread_offset, size_t thread_stride)
 {
     const quant_kernels *k = quant_kernels_active();
     size_t row_bytes;
@@ -326,6 +363,7 @@ static void run_product(matmul_ctx *ctx, const qmatrix *w, mm_plan plan, const u
         .ldy = batch > 1 ? ldy : w->rows,
         .scratch = (uint8_t *)ctx->scratch + thread_offset,
         .scratch_stride = thread_stride,
+        .qg_acts = qg_acts,
     };
     int64_t rb = row_bytes ? (int64_t)(MM_BLOCK_BYTES / row_bytes) : w->rows;
     rb = rb / QTILE_MAX_R * QTILE_MAX_R;
@@ -368,6 +406,7 @@ sl_status matmul_many(matmul_ctx *ctx, int count, const qmatrix w[], const float
     enum { MAX_ACT_TYPES = 8 };
     tensor_type types[MAX_ACT_TYPES];
     size_t offsets[MAX_ACT_TYPES], strides[MAX_ACT_TYPES];
+    size_t prep_offsets[MAX_ACT_TYPES]; /* SIZE_MAX: not rearranged for MM_QGEMM */
     int ntypes = 0;
     size_t used = 0, per_thread = 0;
     for (int i = 0; i < count; i++) {
@@ -378,16 +417,27 @@ sl_status matmul_many(matmul_ctx *ctx, int count, const qmatrix w[], const float
         for (int k = 0; k < ntypes; k++)
             if (types[k] == p.act_type)
                 found = k;
-        if (found >= 0 || ntypes == MAX_ACT_TYPES)
-            continue;
-        sl_status st = act_row_stride(p.act_type, cols, &strides[ntypes], err);
-        if (st != SL_OK)
-            return st;
-        if (strides[ntypes] > (SIZE_MAX / 2 - used) / (size_t)batch)
-            return sl_fail(err, SL_ERR_NOMEM, "matmul: activation scratch size overflows");
-        offsets[ntypes] = used;
-        used += strides[ntypes] * (size_t)batch;
-        types[ntypes++] = p.act_type;
+        if (found < 0 && ntypes < MAX_ACT_TYPES) {
+            sl_status st = act_row_stride(p.act_type, cols, &strides[ntypes], err);
+            if (st != SL_OK)
+                return st;
+            if (strides[ntypes] > (SIZE_MAX / 4 - used) / (size_t)batch)
+                return sl_fail(err, SL_ERR_NOMEM, "matmul: activation scratch size overflows");
+            offsets[ntypes] = used;
+            prep_offsets[ntypes] = SIZE_MAX;
+            used += strides[ntypes] * (size_t)batch;
+            types[ntypes] = p.act_type;
+            found = ntypes++;
+        }
+#if defined(SL_HAVE_X86_SIMD)
+        if (found >= 0 && p.path == MM_QGEMM && prep_offsets[found] == SIZE_MAX) {
+            size_t bytes = round_up(qgemm_acts_bytes(cols, batch));
+            if (bytes > SIZE_MAX / 4 - used)
+                return sl_fail(err, SL_ERR_NOMEM, "matmul: activation scratch size overflows");
+            prep_offsets[found] = used;
+            used += bytes;
+        }
+#endif
     }
     size_t nth = (size_t)thread_pool_threads(ctx->pool);
     if (per_thread > (SIZE_MAX / 2 - used) / nth)
@@ -395,9 +445,17 @@ sl_status matmul_many(matmul_ctx *ctx, int count, const qmatrix w[], const float
     sl_status st = scratch_reserve(ctx, used + per_thread * nth, err);
     if (st != SL_OK)
         return st;
-    for (int k = 0; k < ntypes; k++)
+    for (int k = 0; k < ntypes; k++) {
         if (types[k] != TENSOR_F32)
             convert_batch(ctx, types[k], x, ldx, cols, batch, offsets[k], strides[k]);
+#if defined(SL_HAVE_X86_SIMD)
+        if (prep_offsets[k] != SIZE_MAX) {
+            prep_job pj = {types[k], cols, batch, (const uint8_t *)ctx->scratch + offsets[k],
+                           strides[k], (uint8_t *)ctx->scratch + prep_offsets[k]};
+            thread_pool_run(ctx->pool, prep_worker, &pj);
+        }
+#endif
+    }
     for (int i = 0; i < count; i++) {
         if (w[i].rows == 0)
             continue;
@@ -414,7 +472,10 @@ sl_status matmul_many(matmul_ctx *ctx, int count, const qmatrix w[], const float
                 a = (const uint8_t *)ctx->scratch + offsets[k];
                 a_stride = strides[k];
             }
-            run_product(ctx, &w[i], p, a, a_stride, batch, y[i], ldy[i], used, per_thread);
+            const void *qg = prep_offsets[k] != SIZE_MAX
+                                 ? (const uint8_t *)ctx->scratch + prep_offsets[k]
+                                 : NULL;
+            run_product(ctx, &w[i], p, a, a_stride, qg, batch, y[i], ldy[i], used, per_thread);
         }
     }
     return SL_OK;

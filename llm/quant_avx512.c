@@ -161,6 +161,308 @@ static void gemv_q4_K(int64_t n, const void *w, size_t ws, int64_t nrows, const 
     }
 }
 
+/* ------------------------------------------------------------------ */
+/* Batched products of quantized weights: 8 rows x 16 columns per step.
+ *
+ * Every weight format is first rewritten, 32 elements at a time, as
+ * unsigned bytes u with a float scale d and offset m: w = d * u - m
+ * (Q4_0: u = q, m = 8d; Q8_0: u = w + 128, m = 128d; Q4_1: m = -min;
+ * K-quants: d = super-scale * group scale, m = super-min * group min;
+ * formats with groups of 16 carry two (d, m) per 32). A panel of 8 rows is
+ * rewritten once per call. The activations (Q8_0/Q8_1/Q8_K) are rearranged
+ * once per call in groups of 16 columns, four bytes of each column side by
+ * side, so that one vpdpbusd multiplies a broadcast 4-byte piece of one
+ * weight row with 16 columns at once: no horizontal sums, and the float
+ * work (scale, offset) is one multiply and two FMAs per row and 32 elements
+ * for 16 columns. With m * (da * sum(a)) precomputed per column, the output
+ * is sum over blocks of d*da*dot(u, a) - m*da*sum(a). */
+
+enum { QG_ROWS = 8, QG_COLS = 16 };
+
+typedef struct qg_wblock {
+    uint8_t u[QG_ROWS][32];
+    float d[2][QG_ROWS];
+    float m[2][QG_ROWS];
+} qg_wblock;
+
+typedef struct qg_ablock {
+    int8_t s[8][QG_COLS][4];  /* piece j of each column */
+    float da[QG_COLS];        /* activation scale */
+    float dsum[2][QG_COLS];   /* da * sum of the quants, per half (or whole) */
+} qg_ablock;
+
+static int qg_halves(tensor_type t)
+{
+    return t == TENSOR_Q2_K || t == TENSOR_Q3_K || t == TENSOR_Q6_K ? 2 : 1;
+}
+
+size_t qgemm_panel_bytes(int64_t k)
+{
+    return (size_t)(k / 32) * sizeof(qg_wblock) + 64;
+}
+
+size_t qgemm_acts_bytes(int64_t k, int64_t batch)
+{
+    return (size_t)((batch + QG_COLS - 1) / QG_COLS) * (size_t)(k / 32) * sizeof(qg_ablock) + 64;
+}
+
+/* Rearranges `batch` quantized activation rows (stride as) into column
+ * groups; groups [g0, g1). Columns past the batch are zero. */
+void qgemm_prepare_acts(tensor_type at, int64_t k, const uint8_t *a, size_t as, int64_t batch,
+                        int64_t g0, int64_t g1, void *out)
+{
+    const int64_t nb = k / 32;
+    qg_ablock *dst = out;
+    for (int64_t g = g0; g < g1; g++) {
+        qg_ablock *ag = dst + g * nb;
+        memset(ag, 0, sizeof(qg_ablock) * (size_t)nb);
+        for (int c = 0; c < QG_COLS; c++) {
+            int64_t col = g * QG_COLS + c;
+            if (col >= batch)
+                break;
+            const uint8_t *row = a + (size_t)col * as;
+            for (int64_t b = 0; b < nb; b++) {
+                const int8_t *qs;
+                float da;
+                if (at == TENSOR_Q8_K) {
+                    const block_q8_K *kb = (const block_q8_K *)row + b / 8;
+                    qs = kb->qs + 32 * (b % 8);
+                    da = kb->d;
+                } else if (at == TENSOR_Q8_1) {
+                    const block_q8_1 *q1 = (const block_q8_1 *)row + b;
+                    qs = q1->qs;
+                    da = h2f(q1->d);
+                } else {
+                    const block_q8_0 *q0 = (const block_q8_0 *)row + b;
+                    qs = q0->qs;
+                    da = h2f(q0->d);
+                }
+                for (int j = 0; j < 8; j++)
+                    memcpy(ag[b].s[j][c], qs + 4 * j, 4);
+                int s0 = 0, s1 = 0;
+                for (int l = 0; l < 16; l++) {
+                    s0 += qs[l];
+                    s1 += qs[16 + l];
+                }
+                ag[b].da[c] = da;
+                ag[b].dsum[0][c] = da * (float)s0;
+                ag[b].dsum[1][c] = da * (float)s1;
+            }
+        }
+    }
+}
+
+static inline void qg_put(qg_wblock *wb, int r, __m256i u, float d0, float m0, float d1, float m1)
+{
+    _mm256_store_si256((__m256i *)wb->u[r], u);
+    wb->d[0][r] = d0;
+    wb->m[0][r] = m0;
+    wb->d[1][r] = d1;
+    wb->m[1][r] = m1;
+}
+
+/* Rewrites rows [0, nr) of a panel (rows nr..7 zero) as (u, d, m). */
+static void qg_pack_panel(tensor_type t, const uint8_t *w, size_t ws, int nr, int64_t k,
+                          qg_wblock *panel)
+{
+    const int64_t nb = k / 32;
+    const __m256i m4 = _mm256_set1_epi8(0x0f), m3 = _mm256_set1_epi8(0x03);
+    if (nr < QG_ROWS)
+        memset(panel, 0, sizeof(qg_wblock) * (size_t)nb);
+    for (int r = 0; r < nr; r++) {
+        const uint8_t *row = w + (size_t)r * ws;
+        switch (t) {
+        case TENSOR_Q4_0:
+        case TENSOR_Q5_0:
+        case TENSOR_Q8_0:
+        case TENSOR_Q4_1:
+        case TENSOR_Q5_1:
+            for (int64_t b = 0; b < nb; b++) {
+                __m256i u;
+                float d, m;
+                if (t == TENSOR_Q4_0) {
+                    const block_q4_0 *x = (const block_q4_0 *)row + b;
+                    u = unpack_nibbles16(x->qs);
+                    d = h2f(x->d);
+                    m = 8 * d;
+                } else if (t == TENSOR_Q5_0) {
+                    const block_q5_0 *x = (const block_q5_0 *)row + b;
+                    u = _mm256_or_si256(unpack_nibbles16(x->qs), bits_to_0x10(x->qh));
+                    d = h2f(x->d);
+                    m = 16 * d;
+                } else if (t == TENSOR_Q8_0) {
+                    const block_q8_0 *x = (const block_q8_0 *)row + b;
+                    u = _mm256_xor_si256(loadu256(x->qs), _mm256_set1_epi8((char)0x80));
+                    d = h2f(x->d);
+                    m = 128 * d;
+                } else if (t == TENSOR_Q4_1) {
+                    const block_q4_1 *x = (const block_q4_1 *)row + b;
+                    u = unpack_nibbles16(x->qs);
+                    d = h2f(x->d);
+                    m = -h2f(x->m);
+                } else {
+                    const block_q5_1 *x = (const block_q5_1 *)row + b;
+                    u = _mm256_or_si256(unpack_nibbles16(x->qs), bits_to_0x10(x->qh));
+                    d = h2f(x->d);
+                    m = -h2f(x->m);
+                }
+                qg_put(&panel[b], r, u, d, m, 0, 0);
+            }
+            break;
+        case TENSOR_Q4_K:
+        case TENSOR_Q5_K:
+            for (int64_t sb = 0; sb < nb / 8; sb++) {
+                bool five = t == TENSOR_Q5_K;
+                const block_q4_K *x4 = (const block_q4_K *)row + sb;
+                const block_q5_K *x5 = (const block_q5_K *)row + sb;
+                const uint8_t *scales = five ? x5->scales : x4->scales;
+                const uint8_t *qs = five ? x5->qs : x4->qs;
+                float d = h2f(five ? x5->d : x4->d), dmin = h2f(five ? x5->dmin : x4->dmin);
+                __m256i qh = five ? loadu256(x5->qh) : _mm256_setzero_si256();
+                for (int g = 0; g < 8; g++) {
+                    __m256i raw = loadu256(qs + 32 * (g / 2));
+                    __m256i u = (g & 1) ? _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4)
+                                        : _mm256_and_si256(raw, m4);
+                    if (five) {
+                        __m256i bit = _mm256_set1_epi8((char)(1 << g));
+                        u = _mm256_or_si256(
+                            u, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, bit), bit),
+                                                _mm256_set1_epi8(0x10)));
+                    }
+                    uint8_t sc, mn;
+                    q4k_scale_min(g, scales, &sc, &mn);
+                    qg_put(&panel[8 * sb + g], r, u, d * (float)sc, dmin * (float)mn, 0, 0);
+                }
+            }
+            break;
+        case TENSOR_Q6_K:
+            for (int64_t sb = 0; sb < nb / 8; sb++) {
+                const block_q6_K *x = (const block_q6_K *)row + sb;
+                float d = h2f(x->d);
+                for (int h = 0; h < 2; h++) {
+                    __m256i l0 = loadu256(x->ql + 64 * h), l1 = loadu256(x->ql + 64 * h + 32);
+                    __m256i hi = loadu256(x->qh + 32 * h);
+                    for (int s = 0; s < 4; s++) {
+                        __m256i lo4 = (s & 1) ? l1 : l0;
+                        lo4 = s >= 2 ? _mm256_and_si256(_mm256_srli_epi16(lo4, 4), m4)
+                                     : _mm256_and_si256(lo4, m4);
+                        __m256i h2 = _mm256_and_si256(_mm256_srli_epi16(hi, 2 * s), m3);
+                        __m256i u = _mm256_or_si256(lo4, _mm256_slli_epi16(h2, 4));
+                        int g = 8 * h + 2 * s;
+                        float d0 = d * (float)x->scales[g], d1 = d * (float)x->scales[g + 1];
+                        qg_put(&panel[8 * sb + 4 * h + s], r, u, d0, 32 * d0, d1, 32 * d1);
+                    }
+                }
+            }
+            break;
+        case TENSOR_Q3_K:
+            for (int64_t sb = 0; sb < nb / 8; sb++) {
+                const block_q3_K *x = (const block_q3_K *)row + sb;
+                float d = h2f(x->d);
+                int8_t sc[16];
+                q3k_scales(x->scales, sc);
+                __m256i hm = loadu256(x->hmask);
+                for (int h = 0; h < 2; h++) {
+                    __m256i raw = loadu256(x->qs + 32 * h);
+                    for (int s = 0; s < 4; s++) {
+                        __m256i lo = _mm256_and_si256(_mm256_srli_epi16(raw, 2 * s), m3);
+                        __m256i bit = _mm256_set1_epi8((char)(1 << (4 * h + s)));
+                        __m256i hb = _mm256_and_si256(
+                            _mm256_cmpeq_epi8(_mm256_and_si256(hm, bit), bit), _mm256_set1_epi8(4));
+                        int g = 8 * h + 2 * s;
+                        float d0 = d * (float)sc[g], d1 = d * (float)sc[g + 1];
+                        qg_put(&panel[8 * sb + 4 * h + s], r, _mm256_or_si256(lo, hb), d0, 4 * d0,
+                               d1, 4 * d1);
+                    }
+                }
+            }
+            break;
+        case TENSOR_Q2_K:
+            for (int64_t sb = 0; sb < nb / 8; sb++) {
+                const block_q2_K *x = (const block_q2_K *)row + sb;
+                float d = h2f(x->d), dmin = h2f(x->dmin);
+                for (int h = 0; h < 2; h++) {
+                    __m256i raw = loadu256(x->qs + 32 * h);
+                    for (int s = 0; s < 4; s++) {
+                        __m256i u = _mm256_and_si256(_mm256_srli_epi16(raw, 2 * s), m3);
+                        int g = 8 * h + 2 * s;
+                        uint8_t s0 = x->scales[g], s1 = x->scales[g + 1];
+                        qg_put(&panel[8 * sb + 4 * h + s], r, u, d * (float)(s0 & 15),
+                               dmin * (float)(s0 >> 4), d * (float)(s1 & 15),
+                               dmin * (float)(s1 >> 4));
+                    }
+                }
+            }
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+/* 8 rows x 16 columns over all blocks; HALVES: (d, m) per 16 elements. */
+static inline __attribute__((always_inline)) void
+qg_kernel(int64_t nb, const qg_wblock *W, const qg_ablock *A, __m512 f[QG_ROWS],
+          const int HALVES)
+{
+    for (int r = 0; r < QG_ROWS; r++)
+        f[r] = _mm512_setzero_ps();
+    for (int64_t b = 0; b < nb; b++) {
+        const qg_wblock *wb = &W[b];
+        const qg_ablock *ab = &A[b];
+        __m512 da = _mm512_load_ps(ab->da);
+        for (int h = 0; h < HALVES; h++) {
+            __m512i acc[QG_ROWS];
+            for (int r = 0; r < QG_ROWS; r++)
+                acc[r] = _mm512_setzero_si512();
+            for (int j = h * 8 / HALVES; j < (h + 1) * 8 / HALVES; j++) {
+                __m512i sv = _mm512_load_si512(ab->s[j]);
+                for (int r = 0; r < QG_ROWS; r++) {
+                    int32_t piece;
+                    memcpy(&piece, wb->u[r] + 4 * j, 4);
+                    acc[r] = _mm512_dpbusd_epi32(acc[r], _mm512_set1_epi32(piece), sv);
+                }
+            }
+            __m512 dsum = HALVES == 2 ? _mm512_load_ps(ab->dsum[h])
+                                      : _mm512_add_ps(_mm512_load_ps(ab->dsum[0]),
+                                                      _mm512_load_ps(ab->dsum[1]));
+            for (int r = 0; r < QG_ROWS; r++) {
+                __m512 sc = _mm512_mul_ps(_mm512_set1_ps(wb->d[h][r]), da);
+                f[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[r]), sc, f[r]);
+                f[r] = _mm512_fnmadd_ps(_mm512_set1_ps(wb->m[h][r]), dsum, f[r]);
+            }
+        }
+    }
+}
+
+void qgemm_rows(tensor_type t, const uint8_t *w, size_t ws, int64_t nrows, int64_t k,
+                const void *acts, int64_t batch, float *y, size_t ldy, void *scratch)
+{
+    const int64_t nb = k / 32;
+    qg_wblock *panel = scratch;
+    const qg_ablock *A = acts;
+    int halves = qg_halves(t);
+    for (int64_t r0 = 0; r0 < nrows; r0 += QG_ROWS) {
+        int nr = (int)(nrows - r0 < QG_ROWS ? nrows - r0 : QG_ROWS);
+        qg_pack_panel(t, w + (size_t)r0 * ws, ws, nr, k, panel);
+        for (int64_t g = 0; g * QG_COLS < batch; g++) {
+            __m512 f[QG_ROWS];
+            if (halves == 2)
+                qg_kernel(nb, panel, A + g * nb, f, 2);
+            else
+                qg_kernel(nb, panel, A + g * nb, f, 1);
+            int nc = (int)(batch - g * QG_COLS < QG_COLS ? batch - g * QG_COLS : QG_COLS);
+            /* f[r] holds row r0 + r for 16 columns: write them transposed */
+            float tmp[QG_ROWS][QG_COLS];
+            for (int r = 0; r < QG_ROWS; r++)
+                _mm512_storeu_ps(tmp[r], f[r]);
+            for (int c = 0; c < nc; c++)
+                for (int r = 0; r < nr; r++)
+                    y[(size_t)(g * QG_COLS + c) * ldy + (size_t)(r0 + r)] = tmp[r][c];
+        }
+    }
+}
+
 const quant_kernels quant_kernels_avx512 = {
     .level = SIMD_AVX512,
     QX_TABLE_COMMON,

@@ -89,6 +89,19 @@ size_t gemm_bf16_scratch_bytes(int64_t k);
 void gemm_bf16_rows(tensor_type wt, const uint8_t *w, size_t ws, int64_t nrows, int64_t k,
                     const uint16_t *x, size_t x_stride, int64_t batch, float *y, size_t ldy,
                     void *scratch);
+
+/* Batched products of quantized weights with AVX-512 VNNI (quant_avx512.c),
+ * 8 rows x 16 columns at a time. First the quantized activation rows (the
+ * vec_dot type, stride as) are rearranged once per call into column groups
+ * of 16: groups [g0, g1) into acts (qgemm_acts_bytes). Then rows [0, nrows)
+ * of w: y[c * ldy + r] = dot(w row r, activation c); scratch per thread:
+ * qgemm_panel_bytes(k). k is a multiple of 256 for K-quants, 32 otherwise. */
+size_t qgemm_acts_bytes(int64_t k, int64_t batch);
+size_t qgemm_panel_bytes(int64_t k);
+void qgemm_prepare_acts(tensor_type act_type, int64_t k, const uint8_t *a, size_t as,
+                        int64_t batch, int64_t g0, int64_t g1, void *acts);
+void qgemm_rows(tensor_type wt, const uint8_t *w, size_t ws, int64_t nrows, int64_t k,
+                const void *acts, int64_t batch, float *y, size_t ldy, void *scratch);
 #endif
 
 /* ---- scalar reference kernels, usable as fallbacks by every table ---- */
