@@ -85,6 +85,70 @@ static void gemv_q4_0(int64_t n, const void *w, size_t ws, int64_t nrows, const 
     }
 }
 
+/* ---- Q8_0 x Q8_0 ---- */
+
+/* Per pair of blocks: both blocks' activations (64 bytes), -128 * sum(a) per
+ * block in the first of its eight lanes (the weights go in as w + 128), and
+ * the activation scales over their lanes. */
+typedef struct gemv_q8_0_aux {
+    int8_t a[64];
+    int32_t nsa[16];
+    float da[16];
+} gemv_q8_0_aux;
+
+/* No software prefetch here or in the Q4_K kernel: for one sequential
+ * stream the hardware prefetcher does better (measured 23 vs 17 GB/s on one
+ * Zen 4 core); the Q4_0 kernel measured the other way. */
+static void gemv_q8_0(int64_t n, const void *w, size_t ws, int64_t nrows, const void *a,
+                      float *y, void *scratch)
+{
+    const int64_t nb = n / QK8_0, np = nb / 2;
+    const block_q8_0 *ab = a;
+    gemv_q8_0_aux *aux = scratch;
+    for (int64_t p = 0; p < np; p++)
+        for (int k = 0; k < 2; k++) {
+            const block_q8_0 *b = &ab[2 * p + k];
+            memcpy(aux[p].a + 32 * k, b->qs, 32);
+            int s = 0;
+            for (int j = 0; j < 32; j++)
+                s += b->qs[j];
+            float d = fp16_to_f32(b->d);
+            for (int l = 0; l < 8; l++) {
+                aux[p].nsa[8 * k + l] = l == 0 ? -128 * s : 0;
+                aux[p].da[8 * k + l] = d;
+            }
+        }
+    const __m512i bias = _mm512_set1_epi8((char)0x80);
+    /* word index of the two scales in a 64-byte load: bytes 0 and 34 */
+    const __m512i didx = _mm512_setr_epi32(0, 0, 0, 0, 0x00110011, 0x00110011, 0x00110011,
+                                           0x00110011, 0, 0, 0, 0, 0, 0, 0, 0);
+    for (int64_t r = 0; r < nrows; r++) {
+        const uint8_t *row = (const uint8_t *)w + (size_t)r * ws;
+        __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+        for (int64_t p = 0; p < np; p++) {
+            const uint8_t *q = row + (size_t)p * 2 * sizeof(block_q8_0);
+            __m512i head = _mm512_loadu_si512(q);
+            __m512i v = _mm512_inserti64x4(_mm512_castsi256_si512(loadu256(q + 2)),
+                                           loadu256(q + 36), 1);
+            __m512i s = _mm512_dpbusd_epi32(_mm512_load_si512(aux[p].nsa),
+                                            _mm512_xor_si512(v, bias),
+                                            _mm512_load_si512(aux[p].a));
+            __m512 dw =
+                _mm512_cvtph_ps(_mm512_castsi512_si256(_mm512_permutexvar_epi16(didx, head)));
+            __m512 sc = _mm512_mul_ps(dw, _mm512_load_ps(aux[p].da));
+            if (p & 1)
+                acc1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), sc, acc1);
+            else
+                acc0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), sc, acc0);
+        }
+        float sum = hsum512(_mm512_add_ps(acc0, acc1));
+        if (nb & 1)
+            sum += qx_tile_q8_0_dot(QK8_0, row + (size_t)(nb - 1) * sizeof(block_q8_0),
+                                    ab + nb - 1);
+        y[r] = sum;
+    }
+}
+
 /* ---- Q4_K x Q8_K ---- */
 
 /* Per super-block: the activations in the order the nibbles of two 64-byte
@@ -122,9 +186,6 @@ static void gemv_q4_K(int64_t n, const void *w, size_t ws, int64_t nrows, const 
         __m512 acc = _mm512_setzero_ps();
         __m128 accm = _mm_setzero_ps();
         for (int64_t b = 0; b < nb; b++) {
-            _mm_prefetch((const char *)&x[b] + 1024, _MM_HINT_T0);
-            _mm_prefetch((const char *)&x[b] + 1088, _MM_HINT_T0);
-            _mm_prefetch((const char *)&x[b] + 1152, _MM_HINT_T0);
             uint32_t u[3];
             memcpy(u, x[b].scales, 12);
             uint32_t sc03 = u[0] & 0x3f3f3f3fu, mn03 = u[1] & 0x3f3f3f3fu;
@@ -469,6 +530,7 @@ const quant_kernels quant_kernels_avx512 = {
     .gemv =
         {
             [TENSOR_Q4_0] = gemv_q4_0,
+            [TENSOR_Q8_0] = gemv_q8_0,
             [TENSOR_Q4_K] = gemv_q4_K,
         },
 };
