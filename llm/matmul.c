@@ -118,10 +118,12 @@ typedef struct mm_plan {
  * quantized GEMM paths (and would leave most of a 16-column group empty). */
 enum { MM_BF16_MIN_BATCH = 8, MM_QGEMM_MIN_BATCH = 16 };
 
+#if defined(SL_HAVE_X86_SIMD)
 static bool is_float_type(tensor_type t)
 {
     return t == TENSOR_F32 || t == TENSOR_F16 || t == TENSOR_BF16;
 }
+#endif
 
 static mm_plan plan_for(const matmul_ctx *ctx, const qmatrix *w, int64_t batch)
 {
@@ -485,6 +487,7 @@ sl_status matmul_many(matmul_ctx *ctx, int count, const qmatrix w[], const float
 /* float GEMM                                                           */
 
 typedef struct kn_job {
+    gemm_kn_fn fn;
     int64_t m, n, k;
     const float *a, *b;
     int64_t lda, ldb, ldc;
@@ -493,27 +496,19 @@ typedef struct kn_job {
 
 /* C = A * B with B stored k x n: each row of C is a sum of rows of B
  * weighted by a row of A, so B's rows stream contiguously. Threads split
- * the columns of C when there are few rows (decode attention), else rows. */
+ * the rows of C when there are enough, else its columns (decode attention:
+ * one query row). */
 static void kn_worker(void *ctx, int ith, int nth)
 {
     const kn_job *j = ctx;
     int64_t i0 = 0, i1 = j->m, c0 = 0, c1 = j->n;
     if (j->m >= 4 * nth)
-        thread_pool_split(j->m, 1, ith, nth, &i0, &i1);
+        thread_pool_split(j->m, 4, ith, nth, &i0, &i1);
     else
         thread_pool_split(j->n, 16, ith, nth, &c0, &c1);
-    for (int64_t i = i0; i < i1; i++) {
-        float *ci = j->c + i * j->ldc;
-        for (int64_t col = c0; col < c1; col++)
-            ci[col] = 0;
-        const float *ai = j->a + i * j->lda;
-        for (int64_t l = 0; l < j->k; l++) {
-            float s = ai[l];
-            const float *bl = j->b + l * j->ldb;
-            for (int64_t col = c0; col < c1; col++)
-                ci[col] += s * bl[col];
-        }
-    }
+    if (i1 > i0 && c1 > c0)
+        j->fn(i1 - i0, c0, c1, j->k, j->a + i0 * j->lda, j->lda, j->b, j->ldb, j->c + i0 * j->ldc,
+              j->ldc);
 }
 
 sl_status gemm_f32(thread_pool *pool, gemm_b_layout layout, int64_t m, int64_t n, int64_t k,
@@ -556,7 +551,7 @@ sl_status gemm_f32(thread_pool *pool, gemm_b_layout layout, int64_t m, int64_t n
     }
     if (layout != GEMM_B_KN)
         return sl_fail(err, SL_ERR_ARG, "gemm_f32: unknown layout %d", (int)layout);
-    kn_job j = {m, n, k, a, b, lda, ldb, ldc, c};
+    kn_job j = {quant_kernels_active()->gemm_kn, m, n, k, a, b, lda, ldb, ldc, c};
     thread_pool_run(pool, kn_worker, &j);
     return SL_OK;
 }

@@ -48,6 +48,11 @@ typedef void (*gemv_fn)(int64_t n, const void *w, size_t ws, int64_t nrows, cons
                         float *y, void *scratch);
 #define GEMV_SCRATCH_BYTES(n) ((size_t)(n) * 4 + 4096)
 
+/* Float GEMM with B stored k x n (gemm_f32's GEMM_B_KN): for i < m and
+ * j0 <= j < j1, c[i * ldc + j] = sum_l a[i * lda + l] * b[l * ldb + j]. */
+typedef void (*gemm_kn_fn)(int64_t m, int64_t j0, int64_t j1, int64_t k, const float *a,
+                           int64_t lda, const float *b, int64_t ldb, float *c, int64_t ldc);
+
 typedef struct quant_kernels {
     simd_level level;
     dequant_row_fn dequantize[TENSOR_TYPE_COUNT];
@@ -55,6 +60,7 @@ typedef struct quant_kernels {
     vec_dot_fn vec_dot[TENSOR_TYPE_COUNT];        /* indexed by weight type */
     qtile_fn tile[TENSOR_TYPE_COUNT];             /* indexed by weight type */
     gemv_fn gemv[TENSOR_TYPE_COUNT];              /* NULL: rows of vec_dot */
+    gemm_kn_fn gemm_kn;
     void (*fp16_to_f32)(const uint16_t *src, float *dst, int64_t n);
     void (*f32_to_fp16)(const float *src, uint16_t *dst, int64_t n);
     void (*bf16_to_f32)(const uint16_t *src, float *dst, int64_t n);
@@ -155,6 +161,9 @@ float vec_dot_q3_K_q8_K_scalar(int64_t n, const void *w, const void *a);
 float vec_dot_q4_K_q8_K_scalar(int64_t n, const void *w, const void *a);
 float vec_dot_q5_K_q8_K_scalar(int64_t n, const void *w, const void *a);
 float vec_dot_q6_K_q8_K_scalar(int64_t n, const void *w, const void *a);
+
+void gemm_kn_scalar(int64_t m, int64_t j0, int64_t j1, int64_t k, const float *a, int64_t lda,
+                    const float *b, int64_t ldb, float *c, int64_t ldc);
 
 void fp16_to_f32_row_scalar(const uint16_t *src, float *dst, int64_t n);
 void f32_to_fp16_row_scalar(const float *src, uint16_t *dst, int64_t n);

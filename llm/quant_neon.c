@@ -346,6 +346,7 @@ const quant_kernels quant_kernels_neon = {
             [TENSOR_Q5_K] = tile_q5_K,
             [TENSOR_Q6_K] = tile_q6_K,
         },
+    .gemm_kn = gemm_kn_scalar,
     .fp16_to_f32 = neon_fp16_to_f32,
     .f32_to_fp16 = f32_to_fp16_row_scalar,
     .bf16_to_f32 = bf16_to_f32_row_scalar,

@@ -253,6 +253,22 @@ float vec_dot_q6_K_q8_K_scalar(int64_t n, const void *w, const void *a)
     return sum;
 }
 
+void gemm_kn_scalar(int64_t m, int64_t j0, int64_t j1, int64_t k, const float *a, int64_t lda,
+                    const float *b, int64_t ldb, float *c, int64_t ldc)
+{
+    for (int64_t i = 0; i < m; i++) {
+        float *ci = c + i * ldc;
+        for (int64_t j = j0; j < j1; j++)
+            ci[j] = 0;
+        for (int64_t l = 0; l < k; l++) {
+            float s = a[i * lda + l];
+            const float *bl = b + l * ldb;
+            for (int64_t j = j0; j < j1; j++)
+                ci[j] += s * bl[j];
+        }
+    }
+}
+
 QTILE_FROM_DOT(tile_f32, vec_dot_f32_scalar)
 QTILE_FROM_DOT(tile_f16, vec_dot_f16_scalar)
 QTILE_FROM_DOT(tile_bf16, vec_dot_bf16_scalar)
@@ -328,6 +344,7 @@ const quant_kernels quant_kernels_scalar = {
             [TENSOR_Q5_K] = tile_q5_K,
             [TENSOR_Q6_K] = tile_q6_K,
         },
+    .gemm_kn = gemm_kn_scalar,
     .fp16_to_f32 = fp16_to_f32_row_scalar,
     .f32_to_fp16 = f32_to_fp16_row_scalar,
     .bf16_to_f32 = bf16_to_f32_row_scalar,

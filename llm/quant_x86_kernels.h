@@ -616,6 +616,48 @@ QX_INLINE void tile_float_impl(int64_t n, const uint8_t *w, size_t ws, const uin
         }
 }
 
+/* GEMM_B_KN: rows of C as weighted sums of rows of B, NR rows of A at a
+ * time sharing each loaded piece of B, 16 columns in registers. */
+QX_INLINE void gemm_kn_rows(int64_t j0, int64_t j1, int64_t k, const float *a, int64_t lda,
+                            const float *b, int64_t ldb, float *c, int64_t ldc, const int NR)
+{
+    int64_t j = j0;
+    for (; j + 16 <= j1; j += 16) {
+        __m256 acc[4][2];
+        for (int r = 0; r < NR; r++)
+            acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+        for (int64_t l = 0; l < k; l++) {
+            __m256 b0 = _mm256_loadu_ps(b + l * ldb + j), b1 = _mm256_loadu_ps(b + l * ldb + j + 8);
+            for (int r = 0; r < NR; r++) {
+                __m256 av = _mm256_broadcast_ss(a + r * lda + l);
+                acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);
+                acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);
+            }
+        }
+        for (int r = 0; r < NR; r++) {
+            _mm256_storeu_ps(c + r * ldc + j, acc[r][0]);
+            _mm256_storeu_ps(c + r * ldc + j + 8, acc[r][1]);
+        }
+    }
+    for (; j < j1; j++)
+        for (int r = 0; r < NR; r++) {
+            float s = 0;
+            for (int64_t l = 0; l < k; l++)
+                s += a[r * lda + l] * b[l * ldb + j];
+            c[r * ldc + j] = s;
+        }
+}
+
+static void qx_gemm_kn(int64_t m, int64_t j0, int64_t j1, int64_t k, const float *a, int64_t lda,
+                       const float *b, int64_t ldb, float *c, int64_t ldc)
+{
+    int64_t i = 0;
+    for (; i + 4 <= m; i += 4)
+        gemm_kn_rows(j0, j1, k, a + i * lda, lda, b, ldb, c + i * ldc, ldc, 4);
+    for (; i < m; i++)
+        gemm_kn_rows(j0, j1, k, a + i * lda, lda, b, ldb, c + i * ldc, ldc, 1);
+}
+
 /* ------------------------------------------------------------------ */
 /* instantiation: one function per (NR, NC) and a dispatcher            */
 
@@ -932,7 +974,7 @@ static void qx_f32_to_bf16(const float *src, uint16_t *dst, int64_t n)
             [TENSOR_Q5_K] = qx_tile_q5_K,                                                      \
             [TENSOR_Q6_K] = qx_tile_q6_K,                                                      \
         },                                                                                     \
-    .fp16_to_f32 = qx_fp16_to_f32, .f32_to_fp16 = qx_f32_to_fp16,                             \
+    .gemm_kn = qx_gemm_kn, .fp16_to_f32 = qx_fp16_to_f32, .f32_to_fp16 = qx_f32_to_fp16,                             \
     .bf16_to_f32 = qx_bf16_to_f32, .f32_to_bf16 = qx_f32_to_bf16
 
 static void dequantize_row_f16_x86(const void *src, float *dst, int64_t n)
