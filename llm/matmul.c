@@ -116,7 +116,7 @@ typedef struct mm_plan {
 
 /* Batches smaller than these do not repay the repacking of the BF16 and
  * quantized GEMM paths (and would leave most of a 16-column group empty). */
-enum { MM_BF16_MIN_BATCH = 8, MM_QGEMM_MIN_BATCH = 16 };
+enum { MM_BF16_MIN_BATCH = 8, MM_QGEMM_MIN_BATCH = 6 };
 
 #if defined(SL_HAVE_X86_SIMD)
 static bool is_float_type(tensor_type t)

@@ -496,6 +496,41 @@ qg_kernel(int64_t nb, const qg_wblock *W, const qg_ablock *A, __m512 f[QG_ROWS],
     }
 }
 
+/* The same for a last group of at most 8 columns, on 256-bit registers. */
+static inline __attribute__((always_inline)) void
+qg_kernel8(int64_t nb, const qg_wblock *W, const qg_ablock *A, __m256 f[QG_ROWS],
+           const int HALVES)
+{
+    for (int r = 0; r < QG_ROWS; r++)
+        f[r] = _mm256_setzero_ps();
+    for (int64_t b = 0; b < nb; b++) {
+        const qg_wblock *wb = &W[b];
+        const qg_ablock *ab = &A[b];
+        __m256 da = _mm256_load_ps(ab->da);
+        for (int h = 0; h < HALVES; h++) {
+            __m256i acc[QG_ROWS];
+            for (int r = 0; r < QG_ROWS; r++)
+                acc[r] = _mm256_setzero_si256();
+            for (int j = h * 8 / HALVES; j < (h + 1) * 8 / HALVES; j++) {
+                __m256i sv = _mm256_load_si256((const __m256i *)ab->s[j]);
+                for (int r = 0; r < QG_ROWS; r++) {
+                    int32_t piece;
+                    memcpy(&piece, wb->u[r] + 4 * j, 4);
+                    acc[r] = _mm256_dpbusd_epi32(acc[r], _mm256_set1_epi32(piece), sv);
+                }
+            }
+            __m256 dsum = HALVES == 2 ? _mm256_load_ps(ab->dsum[h])
+                                      : _mm256_add_ps(_mm256_load_ps(ab->dsum[0]),
+                                                      _mm256_load_ps(ab->dsum[1]));
+            for (int r = 0; r < QG_ROWS; r++) {
+                __m256 sc = _mm256_mul_ps(_mm256_set1_ps(wb->d[h][r]), da);
+                f[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[r]), sc, f[r]);
+                f[r] = _mm256_fnmadd_ps(_mm256_set1_ps(wb->m[h][r]), dsum, f[r]);
+            }
+        }
+    }
+}
+
 void qgemm_rows(tensor_type t, const uint8_t *w, size_t ws, int64_t nrows, int64_t k,
                 const void *acts, int64_t batch, float *y, size_t ldy, void *scratch)
 {
@@ -507,16 +542,26 @@ void qgemm_rows(tensor_type t, const uint8_t *w, size_t ws, int64_t nrows, int64
         int nr = (int)(nrows - r0 < QG_ROWS ? nrows - r0 : QG_ROWS);
         qg_pack_panel(t, w + (size_t)r0 * ws, ws, nr, k, panel);
         for (int64_t g = 0; g * QG_COLS < batch; g++) {
-            __m512 f[QG_ROWS];
-            if (halves == 2)
-                qg_kernel(nb, panel, A + g * nb, f, 2);
-            else
-                qg_kernel(nb, panel, A + g * nb, f, 1);
             int nc = (int)(batch - g * QG_COLS < QG_COLS ? batch - g * QG_COLS : QG_COLS);
-            /* f[r] holds row r0 + r for 16 columns: write them transposed */
+            /* f[r] holds row r0 + r for 16 columns: written transposed */
             float tmp[QG_ROWS][QG_COLS];
-            for (int r = 0; r < QG_ROWS; r++)
-                _mm512_storeu_ps(tmp[r], f[r]);
+            if (nc > 8) {
+                __m512 f[QG_ROWS];
+                if (halves == 2)
+                    qg_kernel(nb, panel, A + g * nb, f, 2);
+                else
+                    qg_kernel(nb, panel, A + g * nb, f, 1);
+                for (int r = 0; r < QG_ROWS; r++)
+                    _mm512_storeu_ps(tmp[r], f[r]);
+            } else {
+                __m256 f[QG_ROWS];
+                if (halves == 2)
+                    qg_kernel8(nb, panel, A + g * nb, f, 2);
+                else
+                    qg_kernel8(nb, panel, A + g * nb, f, 1);
+                for (int r = 0; r < QG_ROWS; r++)
+                    _mm256_storeu_ps(tmp[r], f[r]);
+            }
             for (int c = 0; c < nc; c++)
                 for (int r = 0; r < nr; r++)
                     y[(size_t)(g * QG_COLS + c) * ldy + (size_t)(r0 + r)] = tmp[r][c];

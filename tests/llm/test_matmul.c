@@ -83,9 +83,9 @@ static void check_matmul(thread_pool *pool, matmul_ctx *ctx, const case_data *c)
     /* BF16 weights in batches go through vdpbf16ps where the CPU has it: one
      * running sum per output instead of eight, so the bound is 4x wider. */
     bool bf16_dot = c->type == TENSOR_BF16 && c->batch >= 8 && simd_has_bf16_dot();
-    /* Batches of 16 or more quantized columns go through the AVX-512 VNNI
+    /* Batches of 6 or more quantized columns go through the AVX-512 VNNI
      * GEMM, which sums in another order: compared within the bound. */
-    bool qgemm = c->batch >= 16 && simd_level_active() == SIMD_AVX512 &&
+    bool qgemm = c->batch >= 6 && simd_level_active() == SIMD_AVX512 &&
                  tensor_type_block_elems(c->type) > 1;
     for (int64_t b = 0; b < c->batch; b++) {
         for (int64_t r = 0; r < c->rows; r++) {
@@ -126,7 +126,7 @@ static void check_matmul(thread_pool *pool, matmul_ctx *ctx, const case_data *c)
 static void test_matmul_matches_vec_dot(void **state)
 {
     (void)state;
-    static const int64_t batches[] = {1, 7, 64, 300};
+    static const int64_t batches[] = {1, 5, 7, 64, 300};
     for (int threads = 1; threads <= 3; threads++) {
         thread_pool *pool;
         matmul_ctx *ctx;
