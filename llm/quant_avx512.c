@@ -222,6 +222,70 @@ static void gemv_q4_K(int64_t n, const void *w, size_t ws, int64_t nrows, const 
     }
 }
 
+/* ---- Q6_K x Q8_K ---- */
+
+/* Half a super-block at a time: one 64-byte load of ql gives the low bits of
+ * elements 0-63 (low nibbles) and 64-127 (high nibbles), in the order of
+ * the activations, so no rearranging is needed. */
+static void gemv_q6_K(int64_t n, const void *w, size_t ws, int64_t nrows, const void *a,
+                      float *y, void *scratch)
+{
+    (void)scratch;
+    const int64_t nb = n / QK_K;
+    const block_q8_K *ab = a;
+    const __m512i m4 = _mm512_set1_epi8(0x0f), m3 = _mm512_set1_epi8(0x03);
+    /* shifts of qh for the two 32-byte halves of a register, per 16-bit word */
+    const __m512i sh01 = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1);
+    const __m512i sh23 = _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(6), 1);
+    __m512i sidx[4];
+    for (int q = 0; q < 4; q++) /* groups 4q .. 4q+3, eight words each */
+        sidx[q] = _mm512_inserti64x4(
+            _mm512_castsi256_si512(_mm256_setr_epi16(
+                (short)(4 * q), (short)(4 * q), (short)(4 * q), (short)(4 * q), (short)(4 * q),
+                (short)(4 * q), (short)(4 * q), (short)(4 * q), (short)(4 * q + 1),
+                (short)(4 * q + 1), (short)(4 * q + 1), (short)(4 * q + 1), (short)(4 * q + 1),
+                (short)(4 * q + 1), (short)(4 * q + 1), (short)(4 * q + 1))),
+            _mm256_setr_epi16((short)(4 * q + 2), (short)(4 * q + 2), (short)(4 * q + 2),
+                              (short)(4 * q + 2), (short)(4 * q + 2), (short)(4 * q + 2),
+                              (short)(4 * q + 2), (short)(4 * q + 2), (short)(4 * q + 3),
+                              (short)(4 * q + 3), (short)(4 * q + 3), (short)(4 * q + 3),
+                              (short)(4 * q + 3), (short)(4 * q + 3), (short)(4 * q + 3),
+                              (short)(4 * q + 3)),
+            1);
+    for (int64_t r = 0; r < nrows; r++) {
+        const block_q6_K *x = (const block_q6_K *)((const uint8_t *)w + (size_t)r * ws);
+        __m512 acc = _mm512_setzero_ps();
+        for (int64_t b = 0; b < nb; b++) {
+            __m256i sc16 = _mm256_cvtepi8_epi16(loadu128(x[b].scales));
+            __m512i sc16z = _mm512_castsi256_si512(sc16);
+            __m512i isum = _mm512_setzero_si512();
+            for (int h = 0; h < 2; h++) {
+                __m512i l = _mm512_loadu_si512(x[b].ql + 64 * h);
+                __m512i hb = _mm512_broadcast_i64x4(loadu256(x[b].qh + 32 * h));
+                __m512i q01 = _mm512_or_si512(
+                    _mm512_and_si512(l, m4),
+                    _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(hb, sh01), m3), 4));
+                __m512i q23 = _mm512_or_si512(
+                    _mm512_and_si512(_mm512_srli_epi16(l, 4), m4),
+                    _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(hb, sh23), m3), 4));
+                const int8_t *aq = ab[b].qs + 128 * h;
+                isum = _mm512_dpwssd_epi32(
+                    isum, _mm512_maddubs_epi16(q01, _mm512_loadu_si512(aq)),
+                    _mm512_permutexvar_epi16(sidx[2 * h], sc16z));
+                isum = _mm512_dpwssd_epi32(
+                    isum, _mm512_maddubs_epi16(q23, _mm512_loadu_si512(aq + 64)),
+                    _mm512_permutexvar_epi16(sidx[2 * h + 1], sc16z));
+            }
+            /* q - 32: take 32 * sum over groups of scale * bsum */
+            __m256i off = _mm256_slli_epi32(_mm256_madd_epi16(sc16, loadu256(ab[b].bsums)), 5);
+            isum = _mm512_sub_epi32(isum, _mm512_zextsi256_si512(off));
+            acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(h2f(x[b].d) * ab[b].d),
+                                  acc);
+        }
+        y[r] = hsum512(acc);
+    }
+}
+
 /* ------------------------------------------------------------------ */
 /* Batched products of quantized weights: 8 rows x 16 columns per step.
  *
@@ -577,5 +641,6 @@ const quant_kernels quant_kernels_avx512 = {
             [TENSOR_Q4_0] = gemv_q4_0,
             [TENSOR_Q8_0] = gemv_q8_0,
             [TENSOR_Q4_K] = gemv_q4_K,
+            [TENSOR_Q6_K] = gemv_q6_K,
         },
 };
