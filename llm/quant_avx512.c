@@ -286,6 +286,65 @@ static void gemv_q6_K(int64_t n, const void *w, size_t ws, int64_t nrows, const 
     }
 }
 
+/* ---- float rows ---- */
+
+static inline __m512 load16_kind(const uint8_t *p, int64_t i, const int KIND)
+{
+    if (KIND == 0)
+        return _mm512_loadu_ps((const float *)p + i);
+    __m256i h = _mm256_loadu_si256((const __m256i *)((const uint16_t *)p + i));
+    if (KIND == 1)
+        return _mm512_cvtph_ps(h);
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+}
+
+/* The activation row (of the weights' own type) is widened to floats once;
+ * each weight row is then one conversion and one FMA per 16 values. */
+static inline __attribute__((always_inline)) void
+gemv_float(int64_t n, const void *w, size_t ws, int64_t nrows, const void *a, float *y,
+           void *scratch, const int KIND)
+{
+    float *af = scratch;
+    if (KIND == 0)
+        memcpy(af, a, (size_t)n * sizeof(float));
+    else if (KIND == 1)
+        qx_fp16_to_f32(a, af, n);
+    else
+        qx_bf16_to_f32(a, af, n);
+    for (int64_t r = 0; r < nrows; r++) {
+        const uint8_t *row = (const uint8_t *)w + (size_t)r * ws;
+        __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+        int64_t i = 0;
+        for (; i + 32 <= n; i += 32) {
+            acc0 = _mm512_fmadd_ps(load16_kind(row, i, KIND), _mm512_loadu_ps(af + i), acc0);
+            acc1 = _mm512_fmadd_ps(load16_kind(row, i + 16, KIND), _mm512_loadu_ps(af + i + 16),
+                                   acc1);
+        }
+        float sum = hsum512(_mm512_add_ps(acc0, acc1));
+        for (; i < n; i++)
+            sum += scalar_kind(row, i, KIND) * af[i];
+        y[r] = sum;
+    }
+}
+
+static void gemv_f32(int64_t n, const void *w, size_t ws, int64_t nrows, const void *a, float *y,
+                     void *scratch)
+{
+    gemv_float(n, w, ws, nrows, a, y, scratch, 0);
+}
+
+static void gemv_f16(int64_t n, const void *w, size_t ws, int64_t nrows, const void *a, float *y,
+                     void *scratch)
+{
+    gemv_float(n, w, ws, nrows, a, y, scratch, 1);
+}
+
+static void gemv_bf16(int64_t n, const void *w, size_t ws, int64_t nrows, const void *a,
+                      float *y, void *scratch)
+{
+    gemv_float(n, w, ws, nrows, a, y, scratch, 2);
+}
+
 /* ------------------------------------------------------------------ */
 /* Batched products of quantized weights: 8 rows x 16 columns per step.
  *
@@ -638,6 +697,9 @@ const quant_kernels quant_kernels_avx512 = {
     QX_TABLE_COMMON,
     .gemv =
         {
+            [TENSOR_F32] = gemv_f32,
+            [TENSOR_F16] = gemv_f16,
+            [TENSOR_BF16] = gemv_bf16,
             [TENSOR_Q4_0] = gemv_q4_0,
             [TENSOR_Q8_0] = gemv_q8_0,
             [TENSOR_Q4_K] = gemv_q4_K,
