@@ -7,7 +7,11 @@
  * lowers it (for tests and benchmarks; a level the CPU lacks is ignored).
  * The detected level is cached in one static atomic: it depends only on the
  * hardware and the environment at first use, so it is the same for every
- * caller (the one piece of process-wide state, by design). */
+ * caller (the one piece of process-wide state, by design).
+ *
+ * AVX-512 here means F/BW/VL/DQ plus VNNI (Ice Lake, Zen 4 and later); a CPU
+ * with AVX-512 but no VNNI (Skylake-X) runs the AVX2 kernels. AVX512_BF16
+ * is an extra, checked on its own (simd_has_bf16_dot). */
 #ifndef SIGHTLINE_LLM_CPU_FEATURES_H
 #define SIGHTLINE_LLM_CPU_FEATURES_H
 

@@ -14,11 +14,26 @@
  *
  * Numerics: each x_b is first quantized to the type ggml pairs with W's type
  * (tensor_type_vec_dot_type, llm/quant.h: Q8_0 for Q4_0 ...), once per call,
- * then every output is vec_dot(W row, quantized x_b): results equal
- * per-row vec_dot within float reordering (relative 1e-5 of the sum of
- * |products|). batch == 1 is the decode path (streams W once, at memory
- * bandwidth); batches of tens to hundreds use blocked kernels that keep a
- * block of W in cache while many columns pass. */
+ * exactly as ggml's CPU backend does; then every output is the dot product
+ * of a W row with quantized x_b. The integer sums are exact; the float sums
+ * may be ordered differently from vec_dot(), so outputs equal per-row
+ * vec_dot within float rounding (a few ulps of the sum of |products|, times
+ * the number of blocks), and bitwise where the tile kernels run (batches of
+ * 2-5, or every batch below AVX-512).
+ *
+ * Paths (chosen per call, all split over the pool's threads by rows):
+ *   batch 1        the decode path: each thread streams its contiguous range
+ *                  of rows one after another (reading rows side by side
+ *                  halves DRAM bandwidth), with 512-bit kernels for Q4_0,
+ *                  Q8_0, Q4_K, Q6_K, F16, F32, BF16; 90-100% of the measured
+ *                  read bandwidth at 2 threads on the target (bench/kernels).
+ *   batch >= 6     quantized weights, AVX-512 VNNI: 8 rows x 16 columns per
+ *                  step (~300 GFLOP/s per Zen 4 core for 4-8-bit types).
+ *   batch >= 8     BF16 weights, and F16/F32 weights under
+ *                  MATMUL_PRECISION_BF16, with AVX512_BF16 dot products.
+ *   otherwise      tiles of 4 rows x 4 columns kept in cache.
+ * The scratch (activations, repacked weight panels) belongs to the context
+ * and grows to the largest call. */ */
 #ifndef SIGHTLINE_LLM_MATMUL_H
 #define SIGHTLINE_LLM_MATMUL_H
 

@@ -57,7 +57,9 @@ sl_status quantize_row_act(tensor_type act_type, const float *src, void *dst, in
 
 /* Dot product of one weight row of `type` with an activation row already
  * quantized to tensor_type_vec_dot_type(type); n elements. Requires a valid
- * (type, n) (quant_check_row); otherwise returns NaN. */
+ * (type, n) (quant_check_row); otherwise returns NaN. Activation quants must
+ * lie in -127..127, as every ggml quantizer (and quantize_row_act) makes
+ * them: the AVX2 Q8_0 kernel negates activation bytes. */
 float vec_dot(tensor_type type, int64_t n, const void *w_row, const void *act_row);
 
 #endif
