@@ -33,7 +33,7 @@
  *                  MATMUL_PRECISION_BF16, with AVX512_BF16 dot products.
  *   otherwise      tiles of 4 rows x 4 columns kept in cache.
  * The scratch (activations, repacked weight panels) belongs to the context
- * and grows to the largest call. */ */
+ * and grows to the largest call. */
 #ifndef SIGHTLINE_LLM_MATMUL_H
 #define SIGHTLINE_LLM_MATMUL_H
 
