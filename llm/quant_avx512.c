@@ -70,7 +70,8 @@ static void gemv_q4_0(int64_t n, const void *w, size_t ws, int64_t nrows, const 
             __m512i s = _mm512_load_si512(aux[g].nsa);
             s = _mm512_dpbusd_epi32(s, lo, _mm512_load_si512(aux[g].lo));
             s = _mm512_dpbusd_epi32(s, hi, _mm512_load_si512(aux[g].hi));
-            __m512 dw = _mm512_cvtph_ps(_mm512_castsi512_si256(_mm512_permutexvar_epi16(didx, head)));
+            __m512 dw =
+                _mm512_cvtph_ps(_mm512_castsi512_si256(_mm512_permutexvar_epi16(didx, head)));
             __m512 sc = _mm512_mul_ps(dw, _mm512_load_ps(aux[g].da));
             if (g & 1)
                 acc1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), sc, acc1);

@@ -170,7 +170,8 @@ static float neon_dot_q6_K(int64_t n, const void *w, const void *a)
                 for (int s = 0; s < 4; s++) {
                     /* elements 128h + 32s + o .. +16: group 8h + 2s + half16 */
                     int8x16_t v = vsubq_s8(vreinterpretq_s8_u8(q[s]), vdupq_n_s8(32));
-                    int32x4_t d = dot16(vdupq_n_s32(0), v, vld1q_s8(y[i].qs + 128 * h + 32 * s + o));
+                    const int8_t *aq = y[i].qs + 128 * h + 32 * s + o;
+                    int32x4_t d = dot16(vdupq_n_s32(0), v, vld1q_s8(aq));
                     isum += x[i].scales[8 * h + 2 * s + half16] * vaddvq_s32(d);
                 }
             }

@@ -334,13 +334,19 @@ QX_INLINE void tile_q4_K_impl(int64_t n, const uint8_t *w, size_t ws, const uint
             const block_q5_K *w5 = (const block_q5_K *)blk;
             const uint8_t *packed = FIVE_BITS ? w5->scales : w4->scales;
             const uint8_t *qs = FIVE_BITS ? w5->qs : w4->qs;
-            uint8_t sc[8], mn[8];
-            for (int g = 0; g < 8; g++)
-                q4k_scale_min(g, packed, &sc[g], &mn[g]);
-            /* mins twice each: one per bsum of 16. */
-            __m256i mins16 = _mm256_setr_epi16(mn[0], mn[0], mn[1], mn[1], mn[2], mn[2], mn[3],
-                                               mn[3], mn[4], mn[4], mn[5], mn[5], mn[6], mn[6],
-                                               mn[7], mn[7]);
+            /* the eight 6-bit scales and mins, unpacked with 32-bit masks:
+             * bytes sc0..sc7, mn0..mn7 */
+            uint32_t u[3];
+            memcpy(u, packed, 12);
+            __m128i scmn = _mm_setr_epi32(
+                (int)(u[0] & 0x3f3f3f3fu),
+                (int)((u[2] & 0x0f0f0f0fu) | ((u[0] >> 2) & 0x30303030u)),
+                (int)(u[1] & 0x3f3f3f3fu),
+                (int)(((u[2] >> 4) & 0x0f0f0f0fu) | ((u[1] >> 2) & 0x30303030u)));
+            /* mins twice each: one per bsum of 16 */
+            __m256i mins16 = _mm256_cvtepu8_epi16(_mm_shuffle_epi8(
+                scmn, _mm_setr_epi8(8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15)));
+            __m256i sc_words = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(scmn));
             __m256i qh = FIVE_BITS ? loadu256(w5->qh) : _mm256_setzero_si256();
             __m256i isum[4];
             for (int c = 0; c < NC; c++)
@@ -360,8 +366,11 @@ QX_INLINE void tile_q4_K_impl(int64_t n, const uint8_t *w, size_t ws, const uint
                         q1, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(qh, bit1), bit1),
                                              x10));
                 }
-                __m256i s0 = _mm256_set1_epi16(sc[2 * p]);
-                __m256i s1 = _mm256_set1_epi16(sc[2 * p + 1]);
+                /* word g of sc_words in every word */
+                __m256i s0 = _mm256_shuffle_epi8(
+                    sc_words, _mm256_set1_epi16((short)(0x0202 * (2 * p) + 0x0100)));
+                __m256i s1 = _mm256_shuffle_epi8(
+                    sc_words, _mm256_set1_epi16((short)(0x0202 * (2 * p + 1) + 0x0100)));
                 for (int c = 0; c < NC; c++) {
                     isum[c] = dot_us_scaled_acc(isum[c], q0, loadu256(ab[c]->qs + 64 * p), s0);
                     isum[c] =
@@ -906,7 +915,8 @@ static void qx_f32_to_bf16(const float *src, uint16_t *dst, int64_t n)
         __m256i qnan = _mm256_or_si256(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(0x40));
         __m256 isnan = _mm256_cmp_ps(f, f, _CMP_UNORD_Q);
         r = _mm256_blendv_epi8(r, qnan, _mm256_castps_si256(isnan));
-        __m128i packed = _mm_packus_epi32(_mm256_castsi256_si128(r), _mm256_extracti128_si256(r, 1));
+        __m128i packed =
+            _mm_packus_epi32(_mm256_castsi256_si128(r), _mm256_extracti128_si256(r, 1));
         _mm_storeu_si128((__m128i *)(dst + i), packed);
     }
     for (; i < n; i++)
@@ -974,7 +984,7 @@ static void qx_f32_to_bf16(const float *src, uint16_t *dst, int64_t n)
             [TENSOR_Q5_K] = qx_tile_q5_K,                                                      \
             [TENSOR_Q6_K] = qx_tile_q6_K,                                                      \
         },                                                                                     \
-    .gemm_kn = qx_gemm_kn, .fp16_to_f32 = qx_fp16_to_f32, .f32_to_fp16 = qx_f32_to_fp16,                             \
+    .gemm_kn = qx_gemm_kn, .fp16_to_f32 = qx_fp16_to_f32, .f32_to_fp16 = qx_f32_to_fp16,        \
     .bf16_to_f32 = qx_bf16_to_f32, .f32_to_bf16 = qx_f32_to_bf16
 
 static void dequantize_row_f16_x86(const void *src, float *dst, int64_t n)
