@@ -668,6 +668,88 @@ static void qx_gemm_kn(int64_t m, int64_t j0, int64_t j1, int64_t k, const float
 }
 
 /* ------------------------------------------------------------------ */
+/* matrix-vector kernels (AVX2 table; AVX-512 has 512-bit ones)         */
+
+#if !defined(QX86_VNNI)
+
+/* Per block of the activation row, prepared once per call: the quants, the
+ * block's offset sum in the first of eight lanes (-8 * sum for Q4_0), and
+ * the scale. */
+typedef struct gemv32_aux {
+    int8_t a[32];
+    int32_t nsa[8];
+    float da;
+    int32_t pad[7];
+} gemv32_aux;
+
+QX_INLINE void gemv32_prepare(const block_q8_0 *ab, int64_t nb, int offset, gemv32_aux *aux)
+{
+    for (int64_t b = 0; b < nb; b++) {
+        memcpy(aux[b].a, ab[b].qs, 32);
+        int s = 0;
+        for (int j = 0; j < 32; j++)
+            s += ab[b].qs[j];
+        memset(aux[b].nsa, 0, sizeof aux[b].nsa);
+        aux[b].nsa[0] = -offset * s;
+        aux[b].da = h2f(ab[b].d);
+    }
+}
+
+QX_INLINE __m256 half_bcast(const uint16_t *h)
+{
+    return _mm256_cvtph_ps(_mm_set1_epi16((short)*h));
+}
+
+static void qx_gemv_q4_0(int64_t n, const void *w, size_t ws, int64_t nrows, const void *a,
+                         float *y, void *scratch)
+{
+    const int64_t nb = n / QK8_0;
+    gemv32_aux *aux = scratch;
+    gemv32_prepare(a, nb, 8, aux);
+    for (int64_t r = 0; r < nrows; r++) {
+        const block_q4_0 *x = (const block_q4_0 *)((const uint8_t *)w + (size_t)r * ws);
+        __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+        for (int64_t b = 0; b < nb; b++) {
+            __m256i s = dot_us_acc(_mm256_load_si256((const __m256i *)aux[b].nsa),
+                                   unpack_nibbles16(x[b].qs),
+                                   _mm256_load_si256((const __m256i *)aux[b].a));
+            __m256 sc = _mm256_mul_ps(half_bcast(&x[b].d), _mm256_broadcast_ss(&aux[b].da));
+            if (b & 1)
+                acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), sc, acc1);
+            else
+                acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), sc, acc0);
+        }
+        y[r] = hsum_ps(_mm256_add_ps(acc0, acc1));
+    }
+}
+
+static void qx_gemv_q8_0(int64_t n, const void *w, size_t ws, int64_t nrows, const void *a,
+                         float *y, void *scratch)
+{
+    const int64_t nb = n / QK8_0;
+    gemv32_aux *aux = scratch;
+    gemv32_prepare(a, nb, 0, aux);
+    for (int64_t r = 0; r < nrows; r++) {
+        const block_q8_0 *x = (const block_q8_0 *)((const uint8_t *)w + (size_t)r * ws);
+        __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+        for (int64_t b = 0; b < nb; b++) {
+            __m256i q = loadu256(x[b].qs);
+            __m256i av = _mm256_load_si256((const __m256i *)aux[b].a);
+            /* |w| times the activations carrying w's sign */
+            __m256i s = dot_us_acc(_mm256_setzero_si256(), _mm256_sign_epi8(q, q),
+                                   _mm256_sign_epi8(av, q));
+            __m256 sc = _mm256_mul_ps(half_bcast(&x[b].d), _mm256_broadcast_ss(&aux[b].da));
+            if (b & 1)
+                acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), sc, acc1);
+            else
+                acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), sc, acc0);
+        }
+        y[r] = hsum_ps(_mm256_add_ps(acc0, acc1));
+    }
+}
+#endif
+
+/* ------------------------------------------------------------------ */
 /* instantiation: one function per (NR, NC) and a dispatcher            */
 
 #define QX_TILE_CASES(impl, ...)                                                               \
