@@ -1,5 +1,6 @@
 #include "llm/matmul.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -183,7 +184,32 @@ typedef struct mm_job {
     uint8_t *scratch;  /* per-thread scratch, thread i at i * scratch_stride */
     size_t scratch_stride;
     const void *qg_acts; /* MM_QGEMM: activations in column groups */
+    int64_t chunk;       /* rows handed out at a time */
+    atomic_llong next;   /* first row not yet handed out */
 } mm_job;
+
+/* Rows are handed out in chunks from a shared counter rather than split in
+ * fixed halves: when another process takes one of the two cores, the other
+ * thread does the rest instead of waiting for it. Chunks are a multiple of
+ * `align` (the kernels' row panels) and, for streaming, long enough to keep
+ * each read sequential for a while. */
+static int64_t chunk_rows(int64_t rows, int nth, int64_t align)
+{
+    int64_t c = (rows + 8 * nth - 1) / (8 * (int64_t)nth);
+    if (c < 16)
+        c = 16;
+    return (c + align - 1) / align * align;
+}
+
+static bool next_chunk(mm_job *j, int64_t *r0, int64_t *r1)
+{
+    int64_t b = atomic_fetch_add_explicit(&j->next, j->chunk, memory_order_relaxed);
+    if (b >= j->rows)
+        return false;
+    *r0 = b;
+    *r1 = b + j->chunk < j->rows ? b + j->chunk : j->rows;
+    return true;
+}
 
 static void run_tiles(const mm_job *j, int64_t r0, int64_t r1, int64_t c0, int64_t c1)
 {
@@ -200,36 +226,35 @@ static void run_tiles(const mm_job *j, int64_t r0, int64_t r1, int64_t c0, int64
 
 static void mm_worker(void *ctx, int ith, int nth)
 {
-    const mm_job *j = ctx;
+    mm_job *j = ctx;
+    (void)nth;
     int64_t r0, r1;
     uint8_t *scratch = j->scratch + (size_t)ith * j->scratch_stride;
+    int prepared = 0;
     switch (j->path) {
     case MM_ROWS:
-        /* One row after another (see gemv_fn): each thread streams one
-         * contiguous range of the matrix. */
-        thread_pool_split(j->rows, QTILE_MAX_R, ith, nth, &r0, &r1);
-        if (r1 <= r0)
-            return;
-        if (j->gemv) {
-            j->gemv(j->cols, j->w + (size_t)r0 * j->w_stride, j->w_stride, r1 - r0, j->a,
-                    j->y + r0, scratch);
-            return;
+        /* One row after another within a chunk (see gemv_fn). */
+        while (next_chunk(j, &r0, &r1)) {
+            if (j->gemv) {
+                j->gemv(j->cols, j->w + (size_t)r0 * j->w_stride, j->w_stride, r1 - r0, j->a,
+                        j->y + r0, scratch, prepared);
+                prepared = 1;
+                continue;
+            }
+            for (int64_t r = r0; r < r1; r++)
+                j->tile(j->cols, j->w + (size_t)r * j->w_stride, j->w_stride, 1, j->a,
+                        j->a_stride, 1, j->y + r, 1);
         }
-        for (int64_t r = r0; r < r1; r++)
-            j->tile(j->cols, j->w + (size_t)r * j->w_stride, j->w_stride, 1, j->a, j->a_stride, 1,
-                    j->y + r, 1);
         return;
 #if defined(SL_HAVE_X86_SIMD)
     case MM_BF16:
-        thread_pool_split(j->rows, 32, ith, nth, &r0, &r1);
-        if (r1 > r0)
+        while (next_chunk(j, &r0, &r1))
             gemm_bf16_rows(j->type, j->w + (size_t)r0 * j->w_stride, j->w_stride, r1 - r0,
                            j->cols, (const uint16_t *)j->a, j->a_stride, j->batch, j->y + r0,
                            (size_t)j->ldy, scratch);
         return;
     case MM_QGEMM:
-        thread_pool_split(j->rows, 8, ith, nth, &r0, &r1);
-        if (r1 > r0)
+        while (next_chunk(j, &r0, &r1))
             qgemm_rows(j->type, j->w + (size_t)r0 * j->w_stride, j->w_stride, r1 - r0, j->cols,
                        j->qg_acts, j->batch, j->y + r0, (size_t)j->ldy, scratch);
         return;
@@ -237,12 +262,13 @@ static void mm_worker(void *ctx, int ith, int nth)
     default:
         break;
     }
-    thread_pool_split(j->rows, QTILE_MAX_R, ith, nth, &r0, &r1);
-    for (int64_t rb = r0; rb < r1; rb += j->row_block) {
-        int64_t re = rb + j->row_block < r1 ? rb + j->row_block : r1;
-        for (int64_t cb = 0; cb < j->batch; cb += MM_COL_BLOCK) {
-            int64_t ce = cb + MM_COL_BLOCK < j->batch ? cb + MM_COL_BLOCK : j->batch;
-            run_tiles(j, rb, re, cb, ce);
+    while (next_chunk(j, &r0, &r1)) {
+        for (int64_t rb = r0; rb < r1; rb += j->row_block) {
+            int64_t re = rb + j->row_block < r1 ? rb + j->row_block : r1;
+            for (int64_t cb = 0; cb < j->batch; cb += MM_COL_BLOCK) {
+                int64_t ce = cb + MM_COL_BLOCK < j->batch ? cb + MM_COL_BLOCK : j->batch;
+                run_tiles(j, rb, re, cb, ce);
+            }
         }
     }
 }
@@ -337,7 +363,7 @@ static void convert_batch(matmul_ctx *ctx, tensor_type act_type, const float *x,
     };
     /* A single vector is converted faster than threads can be woken. */
     if (batch >= 4)
-        thread_pool_run(ctx->pool, quant_worker, &q);
+        thread_pool_run_independent(ctx->pool, quant_worker, &q);
     else
         quant_worker(&q, 0, 1);
 }
@@ -370,7 +396,10 @@ static void run_product(matmul_ctx *ctx, const qmatrix *w, mm_plan plan, const u
     int64_t rb = row_bytes ? (int64_t)(MM_BLOCK_BYTES / row_bytes) : w->rows;
     rb = rb / QTILE_MAX_R * QTILE_MAX_R;
     j.row_block = rb < QTILE_MAX_R ? QTILE_MAX_R : rb;
-    thread_pool_run(ctx->pool, mm_worker, &j);
+    int64_t align = plan.path == MM_BF16 ? 32 : plan.path == MM_QGEMM ? 8 : QTILE_MAX_R;
+    j.chunk = chunk_rows(w->rows, thread_pool_threads(ctx->pool), align);
+    atomic_init(&j.next, 0);
+    thread_pool_run_independent(ctx->pool, mm_worker, &j);
 }
 
 sl_status matmul(matmul_ctx *ctx, const qmatrix *w, const float *x, int64_t ldx, int64_t batch,
@@ -454,7 +483,7 @@ sl_status matmul_many(matmul_ctx *ctx, int count, const qmatrix w[], const float
         if (prep_offsets[k] != SIZE_MAX) {
             prep_job pj = {types[k], cols, batch, (const uint8_t *)ctx->scratch + offsets[k],
                            strides[k], (uint8_t *)ctx->scratch + prep_offsets[k]};
-            thread_pool_run(ctx->pool, prep_worker, &pj);
+            thread_pool_run_independent(ctx->pool, prep_worker, &pj);
         }
 #endif
     }
@@ -546,12 +575,14 @@ sl_status gemm_f32(thread_pool *pool, gemm_b_layout layout, int64_t m, int64_t n
         int64_t rb = (int64_t)(MM_BLOCK_BYTES / ((size_t)k * sizeof(float)));
         rb = rb / QTILE_MAX_R * QTILE_MAX_R;
         j.row_block = rb < QTILE_MAX_R ? QTILE_MAX_R : rb;
-        thread_pool_run(pool, mm_worker, &j);
+        j.chunk = chunk_rows(n, thread_pool_threads(pool), QTILE_MAX_R);
+        atomic_init(&j.next, 0);
+        thread_pool_run_independent(pool, mm_worker, &j);
         return SL_OK;
     }
     if (layout != GEMM_B_KN)
         return sl_fail(err, SL_ERR_ARG, "gemm_f32: unknown layout %d", (int)layout);
     kn_job j = {quant_kernels_active()->gemm_kn, m, n, k, a, b, lda, ldb, ldc, c};
-    thread_pool_run(pool, kn_worker, &j);
+    thread_pool_run_independent(pool, kn_worker, &j);
     return SL_OK;
 }

@@ -28,12 +28,12 @@ typedef struct gemv_q4_0_aux {
 } gemv_q4_0_aux;
 
 static void gemv_q4_0(int64_t n, const void *w, size_t ws, int64_t nrows, const void *a,
-                      float *y, void *scratch)
+                      float *y, void *scratch, int prepared)
 {
     const int64_t nb = n / QK8_0, ng = nb / 4;
     const block_q8_0 *ab = a;
     gemv_q4_0_aux *aux = scratch;
-    for (int64_t g = 0; g < ng; g++) {
+    for (int64_t g = 0; g < ng && !prepared; g++) {
         for (int k = 0; k < 4; k++) {
             const block_q8_0 *b = &ab[4 * g + k];
             memcpy(aux[g].lo + 16 * k, b->qs, 16);
@@ -101,12 +101,12 @@ typedef struct gemv_q8_0_aux {
  * stream the hardware prefetcher does better (measured 23 vs 17 GB/s on one
  * Zen 4 core); the Q4_0 kernel measured the other way. */
 static void gemv_q8_0(int64_t n, const void *w, size_t ws, int64_t nrows, const void *a,
-                      float *y, void *scratch)
+                      float *y, void *scratch, int prepared)
 {
     const int64_t nb = n / QK8_0, np = nb / 2;
     const block_q8_0 *ab = a;
     gemv_q8_0_aux *aux = scratch;
-    for (int64_t p = 0; p < np; p++)
+    for (int64_t p = 0; p < np && !prepared; p++)
         for (int k = 0; k < 2; k++) {
             const block_q8_0 *b = &ab[2 * p + k];
             memcpy(aux[p].a + 32 * k, b->qs, 32);
@@ -163,13 +163,13 @@ typedef struct gemv_q4_K_aux {
 } gemv_q4_K_aux;
 
 static void gemv_q4_K(int64_t n, const void *w, size_t ws, int64_t nrows, const void *a,
-                      float *y, void *scratch)
+                      float *y, void *scratch, int prepared)
 {
     const int64_t nb = n / QK_K;
     const block_q8_K *ab = a;
     gemv_q4_K_aux *aux = scratch;
     static const int order[8] = {0, 2, 1, 3, 4, 6, 5, 7};
-    for (int64_t b = 0; b < nb; b++) {
+    for (int64_t b = 0; b < nb && !prepared; b++) {
         for (int k = 0; k < 8; k++)
             memcpy(aux[b].qs + 32 * k, ab[b].qs + 32 * order[k], 32);
         for (int g = 0; g < 8; g++)
@@ -229,9 +229,10 @@ static void gemv_q4_K(int64_t n, const void *w, size_t ws, int64_t nrows, const 
  * elements 0-63 (low nibbles) and 64-127 (high nibbles), in the order of
  * the activations, so no rearranging is needed. */
 static void gemv_q6_K(int64_t n, const void *w, size_t ws, int64_t nrows, const void *a,
-                      float *y, void *scratch)
+                      float *y, void *scratch, int prepared)
 {
     (void)scratch;
+    (void)prepared;
     const int64_t nb = n / QK_K;
     const block_q8_K *ab = a;
     const __m512i m4 = _mm512_set1_epi8(0x0f), m3 = _mm512_set1_epi8(0x03);
@@ -303,15 +304,17 @@ static inline __m512 load16_kind(const uint8_t *p, int64_t i, const int KIND)
  * each weight row is then one conversion and one FMA per 16 values. */
 static inline __attribute__((always_inline)) void
 gemv_float(int64_t n, const void *w, size_t ws, int64_t nrows, const void *a, float *y,
-           void *scratch, const int KIND)
+           void *scratch, int prepared, const int KIND)
 {
     float *af = scratch;
-    if (KIND == 0)
-        memcpy(af, a, (size_t)n * sizeof(float));
-    else if (KIND == 1)
-        qx_fp16_to_f32(a, af, n);
-    else
-        qx_bf16_to_f32(a, af, n);
+    if (!prepared) {
+        if (KIND == 0)
+            memcpy(af, a, (size_t)n * sizeof(float));
+        else if (KIND == 1)
+            qx_fp16_to_f32(a, af, n);
+        else
+            qx_bf16_to_f32(a, af, n);
+    }
     for (int64_t r = 0; r < nrows; r++) {
         const uint8_t *row = (const uint8_t *)w + (size_t)r * ws;
         __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
@@ -329,21 +332,21 @@ gemv_float(int64_t n, const void *w, size_t ws, int64_t nrows, const void *a, fl
 }
 
 static void gemv_f32(int64_t n, const void *w, size_t ws, int64_t nrows, const void *a, float *y,
-                     void *scratch)
+                     void *scratch, int prepared)
 {
-    gemv_float(n, w, ws, nrows, a, y, scratch, 0);
+    gemv_float(n, w, ws, nrows, a, y, scratch, prepared, 0);
 }
 
 static void gemv_f16(int64_t n, const void *w, size_t ws, int64_t nrows, const void *a, float *y,
-                     void *scratch)
+                     void *scratch, int prepared)
 {
-    gemv_float(n, w, ws, nrows, a, y, scratch, 1);
+    gemv_float(n, w, ws, nrows, a, y, scratch, prepared, 1);
 }
 
 static void gemv_bf16(int64_t n, const void *w, size_t ws, int64_t nrows, const void *a,
-                      float *y, void *scratch)
+                      float *y, void *scratch, int prepared)
 {
-    gemv_float(n, w, ws, nrows, a, y, scratch, 2);
+    gemv_float(n, w, ws, nrows, a, y, scratch, prepared, 2);
 }
 
 /* ------------------------------------------------------------------ */

@@ -42,10 +42,12 @@ typedef void (*qtile_fn)(int64_t n, const void *w, size_t w_stride, int nr, cons
  * with one activation row: y[r] = dot(w + r * ws, a). Rows are streamed
  * one after another: reading several rows side by side halves the DRAM
  * bandwidth on Zen 4 (measured: 22 vs 14 GB/s for Q8_0). scratch holds at
- * least GEMV_SCRATCH_BYTES(n) bytes, 64-byte aligned, for activations
- * rearranged once per call. */
+ * least GEMV_SCRATCH_BYTES(n) bytes, 64-byte aligned, for the activation
+ * row rearranged for the kernel; `prepared` says a previous call with the
+ * same activations and scratch already did that (a thread working through
+ * several chunks of rows prepares once). */
 typedef void (*gemv_fn)(int64_t n, const void *w, size_t ws, int64_t nrows, const void *a,
-                        float *y, void *scratch);
+                        float *y, void *scratch, int prepared);
 #define GEMV_SCRATCH_BYTES(n) ((size_t)(n) * 4 + 4096)
 
 /* Float GEMM with B stored k x n (gemm_f32's GEMM_B_KN): for i < m and

@@ -701,11 +701,12 @@ QX_INLINE __m256 half_bcast(const uint16_t *h)
 }
 
 static void qx_gemv_q4_0(int64_t n, const void *w, size_t ws, int64_t nrows, const void *a,
-                         float *y, void *scratch)
+                         float *y, void *scratch, int prepared)
 {
     const int64_t nb = n / QK8_0;
     gemv32_aux *aux = scratch;
-    gemv32_prepare(a, nb, 8, aux);
+    if (!prepared)
+        gemv32_prepare(a, nb, 8, aux);
     for (int64_t r = 0; r < nrows; r++) {
         const block_q4_0 *x = (const block_q4_0 *)((const uint8_t *)w + (size_t)r * ws);
         __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
@@ -724,11 +725,12 @@ static void qx_gemv_q4_0(int64_t n, const void *w, size_t ws, int64_t nrows, con
 }
 
 static void qx_gemv_q8_0(int64_t n, const void *w, size_t ws, int64_t nrows, const void *a,
-                         float *y, void *scratch)
+                         float *y, void *scratch, int prepared)
 {
     const int64_t nb = n / QK8_0;
     gemv32_aux *aux = scratch;
-    gemv32_prepare(a, nb, 0, aux);
+    if (!prepared)
+        gemv32_prepare(a, nb, 0, aux);
     for (int64_t r = 0; r < nrows; r++) {
         const block_q8_0 *x = (const block_q8_0 *)((const uint8_t *)w + (size_t)r * ws);
         __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
