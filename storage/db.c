@@ -105,6 +105,13 @@ int64_t db_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static double monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
 /* path + suffix into buf (PATH_MAX + 16 bytes; db_open checked the length). */
 static const char *side_path(char *buf, const char *path, const char *suffix)
 {
@@ -452,7 +459,12 @@ static sl_status check_contents(const char *path, int immutable, int busy_timeou
         sqlite3_close(c.sq);
         return SL_ERR_DB;
     }
-    s = db_query_int64(&c, "PRAGMA user_version", &version, "reading the schema version", err);
+    /* One read transaction: every answer below comes from the same state,
+     * even while another connection commits. */
+    s = db_exec(&c, "BEGIN", "checking the database", err);
+    if (s == SL_OK)
+        s = db_query_int64(&c, "PRAGMA user_version", &version, "reading the schema version",
+                           err);
     if (s == SL_OK)
         s = db_query_int64(&c, "PRAGMA application_id", &app_id, "reading the application id",
                            err);
@@ -500,6 +512,8 @@ static sl_status check_contents(const char *path, int immutable, int busy_timeou
                              "header says version %lld",
                              rows, lo, hi, version);
     }
+    /* Read-only: ending it cannot fail in a way that matters. */
+    sqlite3_exec(c.sq, "COMMIT", NULL, NULL, NULL);
     sqlite3_close(c.sq);
     return s;
 }
@@ -527,11 +541,13 @@ static sl_status check_writable(const char *path, sl_error *err)
     return SL_OK;
 }
 
-/* Checks an existing file (see the top of this file). *empty is set for a
- * zero-byte file, which is then a new database. */
-static sl_status check_existing(const char *path, int busy_timeout_ms, int *empty, sl_error *err)
+/* One pass of the checks; *used_immutable says whether it read without
+ * locks. */
+static sl_status check_once(const char *path, int busy_timeout_ms, int allow_immutable,
+                            int *empty, int *used_immutable, sl_error *err)
 {
     *empty = 0;
+    *used_immutable = 0;
     side_files sf;
     find_side_files(path, &sf);
     long long size = 0;
@@ -546,9 +562,9 @@ static sl_status check_existing(const char *path, int busy_timeout_ms, int *empt
         *empty = 1;
         return SL_OK;
     }
-    int immutable = !sf.wal && !sf.shm && !sf.journal;
+    *used_immutable = allow_immutable && !sf.wal && !sf.shm && !sf.journal;
     int hot = 0;
-    s = check_contents(path, immutable, busy_timeout_ms, &hot, err);
+    s = check_contents(path, *used_immutable, busy_timeout_ms, &hot, err);
     if (s != SL_OK && hot) {
         s = roll_back_hot_journal(path, busy_timeout_ms, err);
         if (s == SL_OK)
@@ -557,13 +573,23 @@ static sl_status check_existing(const char *path, int busy_timeout_ms, int *empt
             s = sl_fail(err, SL_ERR_DB, "%s: an interrupted transaction could not be rolled back",
                         path);
     }
+    return s;
+}
+
+/* Checks an existing file (see the top of this file). *empty is set for a
+ * zero-byte file, which is then a new database. */
+static sl_status check_existing(const char *path, int busy_timeout_ms, int *empty, sl_error *err)
+{
+    int immutable = 0;
+    sl_status s = check_once(path, busy_timeout_ms, 1, empty, &immutable, err);
     if (s == SL_ERR_DB && immutable) {
-        /* Another program may have started writing while the unlocked check
-         * read: look again with locks if it left a -wal. */
+        /* Another program may have started writing while the unlocked pass
+         * read (two first starts at once): look again with locks if it has
+         * left a -wal or a journal since. */
         side_files now;
         find_side_files(path, &now);
         if (now.wal || now.journal)
-            s = check_contents(path, 0, busy_timeout_ms, &hot, err);
+            s = check_once(path, busy_timeout_ms, 0, empty, &immutable, err);
     }
     return s;
 }
@@ -657,7 +683,17 @@ static sl_status open_main(sl_db *db, sl_error *err)
     s = db_prepare(db, "PRAGMA journal_mode = WAL", &st, "switching to WAL journaling", err);
     if (s != SL_OK)
         return s;
-    int rc = sqlite3_step(st);
+    /* Switching a new database to WAL reads, then upgrades to a write lock;
+     * SQLite does not wait for a lock it is upgrading to (two such waiters
+     * would deadlock), so when two first starts race one is told "busy" at
+     * once. Wait here instead, up to the busy timeout. */
+    double start = monotonic_ms();
+    int rc;
+    while (((rc = sqlite3_step(st)) & 0xff) == SQLITE_BUSY &&
+           monotonic_ms() - start < db->busy_timeout_ms) {
+        sqlite3_reset(st);
+        sqlite3_sleep(5);
+    }
     if (rc == SQLITE_ROW) {
         const char *mode = (const char *)sqlite3_column_text(st, 0);
         if (!mode || strcmp(mode, "wal") != 0)

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static void test_list_is_ordered_without_gaps(void **state)
 {
@@ -139,7 +141,7 @@ static void *open_and_close(void *arg)
 static void test_concurrent_first_opens_migrate_once(void **state)
 {
     (void)state;
-    for (int round = 0; round < 5; round++) {
+    for (int round = 0; round < 20; round++) {
         char *dir = temp_dir_create();
         char *path = path_join(dir, "race/m.db");
         enum { N = 4 };
@@ -163,6 +165,40 @@ static void test_concurrent_first_opens_migrate_once(void **state)
     }
 }
 
+static void test_concurrent_first_opens_by_processes(void **state)
+{
+    (void)state;
+    /* Locks between processes are what the appliance and a CLI command meet. */
+    for (int round = 0; round < 10; round++) {
+        char *dir = temp_dir_create();
+        char *path = path_join(dir, "race/m.db");
+        enum { N = 3 };
+        pid_t pids[N];
+        for (int i = 0; i < N; i++) {
+            pids[i] = fork();
+            assert_true(pids[i] >= 0);
+            if (pids[i] == 0) {
+                opener o = {.path = path};
+                open_and_close(&o);
+                if (o.status != SL_OK)
+                    fprintf(stderr, "child %d: %s\n", i, o.msg);
+                _exit(o.status == SL_OK ? 0 : 1);
+            }
+        }
+        for (int i = 0; i < N; i++) {
+            int status = 0;
+            assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+            assert_true(WIFEXITED(status));
+            assert_int_equal(WEXITSTATUS(status), 0);
+        }
+        sqlite3 *sq = raw_open(path);
+        assert_int_equal(raw_int(sq, "SELECT count(*) FROM schema_version"), db_schema_latest());
+        sqlite3_close(sq);
+        free(path);
+        temp_dir_remove(dir);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -171,6 +207,7 @@ int main(void)
         cmocka_unit_test(test_reopening_writes_nothing),
         cmocka_unit_test(test_migrate_refuses_a_newer_schema),
         cmocka_unit_test(test_concurrent_first_opens_migrate_once),
+        cmocka_unit_test(test_concurrent_first_opens_by_processes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
