@@ -26,6 +26,10 @@
  * rollback-journal mode (never ours: sightline databases are WAL) is rolled
  * back first, as any SQLite program would on open.
  *
+ * The checks read one snapshot (one read transaction), and an unlocked pass
+ * that fails while a -wal or journal has appeared meanwhile (another process
+ * creating the same new database) is repeated with locks.
+ *
  * For SQLCipher: the key goes right after sqlite3_open_v2 in open_sqlite, and
  * check_header must be skipped for an encrypted file (its header is
  * encrypted); everything else is unchanged. */
