@@ -20,7 +20,7 @@ packages=(
   # tests
   libcmocka-dev
   # text reading
-  tesseract-ocr tesseract-ocr-eng libtesseract-dev libleptonica-dev
+  tesseract-ocr tesseract-ocr-eng libtesseract-dev libleptonica-dev zlib1g-dev
   # speech out and voice commands
   espeak-ng libespeak-ng-dev pocketsphinx pocketsphinx-en-us libpocketsphinx-dev
   # NEON kernels: cross-compile and run under qemu (scripts/check-neon.sh)

@@ -4,5 +4,6 @@
 #define SIGHTLINE_VISION_H
 
 #include "vision/frame.h"
+#include "vision/frame_source.h"
 
 #endif
