@@ -5,5 +5,8 @@
 
 #include "storage/db.h"
 #include "storage/history.h"
+#include "storage/memory.h"
+#include "storage/profile.h"
+#include "storage/feedback.h"
 
 #endif
