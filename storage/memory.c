@@ -267,7 +267,8 @@ sl_status memory_search(sl_db *db, const char *request, int64_t limit, memory_it
         double age_days = (double)(now - out->items[i].created_ms) / 86400000.0;
         out->items[i].score *= 1.0 + 0.5 * pow(2.0, -(age_days > 0 ? age_days : 0) / 30.0);
     }
-    qsort(out->items, out->count, sizeof *out->items, by_score);
+    if (out->count > 1)
+        qsort(out->items, out->count, sizeof *out->items, by_score);
     if (limit > 0 && out->count > (size_t)limit) {
         for (size_t i = (size_t)limit; i < out->count; i++) {
             free(out->items[i].source);
