@@ -8,5 +8,6 @@
 #include "storage/memory.h"
 #include "storage/profile.h"
 #include "storage/feedback.h"
+#include "storage/transfer.h"
 
 #endif
