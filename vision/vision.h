@@ -5,5 +5,7 @@
 
 #include "vision/frame.h"
 #include "vision/frame_source.h"
+#include "vision/image_prep.h"
+#include "vision/ocr.h"
 
 #endif
