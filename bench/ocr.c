@@ -112,7 +112,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_ocr: %s\n", err.msg);
         return 1;
     }
-    struct { const char *name; ocr_options o; } cfg[9];
+    struct { const char *name; ocr_options o; } cfg[10];
     int nc = 0;
     ocr_options all = ocr_options_defaults();
     cfg[nc].name = "all", cfg[nc++].o = all;
@@ -122,10 +122,12 @@ int main(int argc, char **argv)
     cfg[nc].name = "no_deskew", cfg[nc].o = all, cfg[nc++].o.prep.deskew = false;
     cfg[nc].name = "no_word_filter", cfg[nc].o = all, cfg[nc++].o.min_word_confidence = 0;
     cfg[nc].name = "no_row_merge", cfg[nc].o = all, cfg[nc++].o.merge_rows = 0;
+    cfg[nc].name = "no_block_fallback", cfg[nc].o = all, cfg[nc++].o.block_fallback = 0;
     ocr_options none = all;
     none.prep = (image_prep_options){0};
     none.min_word_confidence = 0;
     none.merge_rows = 0;
+    none.block_fallback = 0;
     cfg[nc].name = "none", cfg[nc++].o = none;
     const char *only = getenv("BENCH_OCR_ONLY");
     for (int c = 0; c < nc; c++) {

@@ -180,7 +180,7 @@ static sl_status check_languages(const char *lang, sl_error *err)
 ocr_options ocr_options_defaults(void)
 {
     return (ocr_options){.prep = image_prep_defaults(), .min_word_confidence = 50.0f,
-                         .merge_rows = 1};
+                         .merge_rows = 1, .block_fallback = 1};
 }
 
 void ocr_set_options(ocr_engine *e, const ocr_options *opt)
@@ -215,9 +215,6 @@ sl_status ocr_open(const char *lang, ocr_engine **out, sl_error *err)
         ocr_close(e);
         return st;
     }
-    TessBaseAPISetPageSegMode(e->api, PSM_AUTO);
-    if (!getenv("SL_OCR_VERT"))
-        TessBaseAPISetVariable(e->api, "textord_tabfind_vertical_text", "0");
     *out = e;
     return SL_OK;
 }
@@ -359,25 +356,42 @@ static void map_to_source(ocr_result *r, const prepared_image *prep)
     r->count = k;
 }
 
-sl_status ocr_read_frame(ocr_engine *e, const frame *f, ocr_result *out, sl_error *err)
+static size_t utf8_chars(const char *s)
 {
-    if (out)
-        *out = (ocr_result){0};
-    if (!e || !out)
-        return sl_fail(err, SL_ERR_ARG, "ocr_read_frame: NULL engine or result");
-    prepared_image prep;
-    sl_status st = image_prep_run(f, &e->opt.prep, &prep, err);
-    if (st != SL_OK)
-        return st;
-    TessBaseAPISetImage2(e->api, prep.pix);
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xc0) != 0x80;
+    return n;
+}
+
+/* What one Tesseract pass found, to choose between passes. */
+typedef struct pass_stats {
+    double score;    /* letters read confidently minus letters read poorly */
+    bool suspicious; /* a line standing on end (Tesseract took a column of
+                        aligned digits for vertical text) or read poorly */
+} pass_stats;
+
+/* Words read at least this confidently count for a pass, below the lower
+ * bound against it. */
+#define GOOD_WORD_CONF 70.0f
+#define POOR_WORD_CONF 50.0f
+#define SUSPICIOUS_LINE_CONF 60.0f
+
+/* One Tesseract pass over the prepared picture in the given page
+ * segmentation mode: its lines (prepared coordinates) into *list. */
+static sl_status recognise(ocr_engine *e, const prepared_image *prep, TessPageSegMode psm,
+                           line_list *list, pass_stats *stats, sl_error *err)
+{
+    *list = (line_list){0};
+    *stats = (pass_stats){0};
+    TessBaseAPISetPageSegMode(e->api, psm);
+    TessBaseAPISetImage2(e->api, prep->pix);
     TessBaseAPISetSourceResolution(e->api, OCR_ASSUMED_DPI);
     if (TessBaseAPIRecognize(e->api, NULL) != 0) {
         TessBaseAPIClear(e->api);
-        prepared_image_free(&prep);
         return sl_fail(err, SL_ERR_INTERNAL, "OCR: Tesseract failed to read a %dx%d picture",
-                       f->width, f->height);
+                       prep->src_width, prep->src_height);
     }
-    line_list list = {0};
     line_builder b = {.block = -1};
     bool ok = true;
     TessResultIterator *it = TessBaseAPIGetIterator(e->api);
@@ -385,10 +399,10 @@ sl_status ocr_read_frame(ocr_engine *e, const frame *f, ocr_result *out, sl_erro
         const TessPageIterator *pit = TessResultIteratorGetPageIteratorConst(it);
         do {
             if (TessPageIteratorIsAtBeginningOf(pit, RIL_BLOCK)) {
-                ok = ok && builder_flush(&b, &list);
+                ok = ok && builder_flush(&b, list);
                 b.block++;
             } else if (TessPageIteratorIsAtBeginningOf(pit, RIL_TEXTLINE)) {
-                ok = ok && builder_flush(&b, &list);
+                ok = ok && builder_flush(&b, list);
             }
             char *word = TessResultIteratorGetUTF8Text(it, RIL_WORD);
             if (!word)
@@ -405,19 +419,68 @@ sl_status ocr_read_frame(ocr_engine *e, const frame *f, ocr_result *out, sl_erro
             bool keep = wl && TessPageIteratorBoundingBox(pit, RIL_WORD, &l, &t, &r, &btm);
             if (keep && conf < e->opt.min_word_confidence && !has_alnum(w))
                 keep = false;
-            if (keep)
+            if (keep) {
+                size_t n = utf8_chars(w);
+                if (conf >= GOOD_WORD_CONF)
+                    stats->score += (double)n;
+                else if (conf < POOR_WORD_CONF)
+                    stats->score -= (double)n;
                 ok = ok && builder_add(&b, w, conf, l, t, r, btm);
+            }
             TessDeleteText(word);
         } while (ok && TessResultIteratorNext(it, RIL_WORD));
-        ok = ok && builder_flush(&b, &list);
+        ok = ok && builder_flush(&b, list);
         TessResultIteratorDelete(it);
     }
     free(b.text);
     TessBaseAPIClear(e->api);
     if (!ok) {
+        line_list_free(list);
+        return sl_fail(err, SL_ERR_NOMEM, "OCR: out of memory collecting lines");
+    }
+    for (size_t i = 0; i < list->count; i++) {
+        const ocr_line *l = &list->v[i].line;
+        if ((l->h > l->w && utf8_chars(l->text) >= 2) || l->confidence < SUSPICIOUS_LINE_CONF)
+            stats->suspicious = true;
+    }
+    return SL_OK;
+}
+
+sl_status ocr_read_frame(ocr_engine *e, const frame *f, ocr_result *out, sl_error *err)
+{
+    if (out)
+        *out = (ocr_result){0};
+    if (!e || !out)
+        return sl_fail(err, SL_ERR_ARG, "ocr_read_frame: NULL engine or result");
+    prepared_image prep;
+    sl_status st = image_prep_run(f, &e->opt.prep, &prep, err);
+    if (st != SL_OK)
+        return st;
+    /* Tesseract's automatic layout keeps columns of text apart but now and
+     * then tears a table apart (aligned decimal points look like a gutter);
+     * when its result looks wrong, one uniform block is tried as well and
+     * the pass that read more letters confidently wins. */
+    line_list list;
+    pass_stats stats;
+    st = recognise(e, &prep, PSM_AUTO, &list, &stats, err);
+    if (st == SL_OK && stats.suspicious && e->opt.block_fallback) {
+        line_list list2;
+        pass_stats stats2;
+        st = recognise(e, &prep, PSM_SINGLE_BLOCK, &list2, &stats2, err);
+        if (st == SL_OK) {
+            double margin = stats.score > 60 ? 0.05 * stats.score : 3;
+            if (stats2.score > stats.score + margin) {
+                line_list_free(&list);
+                list = list2;
+            } else {
+                line_list_free(&list2);
+            }
+        }
+    }
+    if (st != SL_OK) {
         line_list_free(&list);
         prepared_image_free(&prep);
-        return sl_fail(err, SL_ERR_NOMEM, "OCR: out of memory collecting lines");
+        return st;
     }
     if (getenv("SL_OCR_DEBUG"))
         for (size_t i = 0; i < list.count; i++)

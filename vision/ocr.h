@@ -48,6 +48,9 @@ typedef struct ocr_options {
     float min_word_confidence; /* words below this that hold no letter or digit are
                                   dropped (rules, frame edges, specks) */
     int merge_rows;            /* 1: join narrow side blocks into rows (see ocr_result) */
+    int block_fallback;        /* 1: when the automatic layout's result looks wrong
+                                  (a line on end, a poorly read line), read the
+                                  picture as one block too and keep the better */
 } ocr_options;
 
 ocr_options ocr_options_defaults(void);

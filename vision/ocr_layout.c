@@ -10,7 +10,7 @@
  * (newspaper gutters are one to two line heights; price columns are narrow
  * and set far from the items). */
 #define NARROW_RATIO 0.5
-#define FAR_GAP_LINES 2.5
+#define FAR_GAP_LINES 4.0
 /* Share of the shorter block's lines that must sit on a line of the other. */
 #define ALIGNED_SHARE 0.6
 
