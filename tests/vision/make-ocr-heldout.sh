@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# Make the held-out OCR pictures in tests/vision/ocr_heldout/: the same kinds
+# of picture as assets/samples (signs, labels, notices, receipts, a page in two
+# columns, a photo without text) but with other words, other fonts (condensed,
+# bold serif, oblique), other layouts and other damage (rotation of 3-5
+# degrees both ways, coloured and uneven backgrounds, noise, blur, JPEG), so
+# that the OCR test measures the reader on pictures it was not tuned on.
+# Each NAME.png/.jpg has NAME.txt (its text, one line per line) and MANIFEST
+# gives its class (clean: CER <= 5%, degraded: CER <= 15%, notext).
+#
+# Deterministic (fixed seeds, no metadata). Needs ImageMagick 6 and DejaVu fonts.
+set -euo pipefail
+cd "$(dirname "$0")"
+out=ocr_heldout
+d=/usr/share/fonts/truetype/dejavu
+sans=$d/DejaVuSans.ttf
+cond=$d/DejaVuSansCondensed.ttf
+cond_bold=$d/DejaVuSansCondensed-Bold.ttf
+oblique=$d/DejaVuSans-Oblique.ttf
+serif=$d/DejaVuSerif.ttf
+serif_bold=$d/DejaVuSerif-Bold.ttf
+serif_cond=$d/DejaVuSerifCondensed.ttf
+mono=$d/DejaVuSansMono.ttf
+for f in "$sans" "$cond" "$cond_bold" "$oblique" "$serif" "$serif_bold" "$serif_cond" "$mono"; do
+  [ -r "$f" ] || { echo "make-ocr-heldout: $f is missing (fonts-dejavu-core)" >&2; exit 1; }
+done
+command -v convert >/dev/null || { echo "make-ocr-heldout: convert is missing (imagemagick)" >&2; exit 1; }
+mkdir -p "$out"
+rm -f "$out"/*
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+png() { convert "$1" -strip -depth 8 -define png:exclude-chunks=date,time "$out/$2"; }
+jpg() { convert "$1" -strip -depth 8 -sampling-factor 2x2 -quality "${3:-82}" "$out/$2"; }
+manifest=()
+truth() { # file class lines...
+  local file=$1 class=$2
+  shift 2
+  if (($#)); then printf '%s\n' "$@"; fi > "$out/${file%.*}.txt"
+  manifest+=("$file $class")
+}
+# text FONT SIZE COLOUR GRAVITY X Y STRING -> ImageMagick arguments in $draw
+draw=()
+text() { draw+=(-font "$1" -pointsize "$2" -fill "$3" -gravity "$4" -annotate "+$5+$6" "$7"); }
+
+# --- 1. bus stop sign: light letters on dark blue, condensed bold ---------------
+draw=()
+text "$cond_bold" 52 white North 0 26 "BUS STOP"
+text "$cond" 28 '#ffe082' North 0 100 "Line 42 to Riverside"
+text "$cond" 24 white North 0 146 "every 15 minutes"
+convert -size 520x200 xc:'#0d47a1' "${draw[@]}" "$tmp/bus.png"
+png "$tmp/bus.png" bus-stop.png
+truth bus-stop.png clean "BUS STOP" "Line 42 to Riverside" "every 15 minutes"
+
+# The same sign photographed on a brick-coloured wall, turned 4 degrees,
+# soft and noisy.
+convert -size 640x340 xc:'#9c5b45' -seed 101 -attenuate 0.5 +noise Gaussian -blur 0x1.5 \
+  "$tmp/wall.png"
+convert "$tmp/bus.png" -background none -rotate 4 "$tmp/bus-rot.png"
+convert "$tmp/wall.png" "$tmp/bus-rot.png" -gravity center -composite -blur 0x0.9 \
+  -seed 102 -attenuate 0.45 +noise Gaussian "$tmp/bus-photo.png"
+jpg "$tmp/bus-photo.png" bus-stop-photo.jpg 78
+truth bus-stop-photo.jpg degraded "BUS STOP" "Line 42 to Riverside" "every 15 minutes"
+
+# --- 2. allergy notice on pale yellow, serif, turned -3.5 degrees ---------------
+notice=("Allergy information"
+        "This dish contains peanuts, milk"
+        "and wheat. Please ask our staff"
+        "about other ingredients.")
+draw=()
+text "$serif_bold" 24 '#4e342e' NorthWest 28 22 "${notice[0]}"
+for i in 1 2 3; do text "$serif" 18 black NorthWest 28 $((52 + 34 * i)) "${notice[$i]}"; done
+convert -size 460x230 xc:'#fff59d' "${draw[@]}" "$tmp/notice.png"
+png "$tmp/notice.png" allergy-notice.png
+truth allergy-notice.png clean "${notice[@]}"
+convert "$tmp/notice.png" -background '#fff59d' -rotate -3.5 -blur 0x0.6 -seed 111 \
+  -attenuate 0.5 +noise Gaussian "$tmp/notice-rot.png"
+jpg "$tmp/notice-rot.png" allergy-notice-rotated.jpg 80
+truth allergy-notice-rotated.jpg degraded "${notice[@]}"
+
+# --- 3. a shop receipt: items left, prices right (two columns of one table) ----
+items=("Oat milk|1.85" "Rye bread|2.60" "Carrots 1kg|0.99" "Olive oil|6.45"
+       "Dark chocolate|2.10" "Apples|3.20")
+draw=()
+text "$mono" 20 black North 0 16 "FRESH MARKET"
+text "$mono" 13 black North 0 44 "12 Harbour Road"
+rec=("FRESH MARKET" "12 Harbour Road")
+i=0
+for it in "${items[@]}"; do
+  y=$((82 + 26 * i))
+  text "$mono" 15 black NorthWest 20 $y "${it%%|*}"
+  text "$mono" 15 black NorthEast 20 $y "${it##*|}"
+  rec+=("${it%%|*} ${it##*|}")
+  i=$((i + 1))
+done
+text "$mono" 16 black NorthWest 20 250 "SUM EUR"
+text "$mono" 16 black NorthEast 20 250 "17.19"
+rec+=("SUM EUR 17.19")
+convert -size 320x290 xc:white "${draw[@]}" -fill none -stroke black -draw 'line 20,240 300,240' \
+  "$tmp/receipt.png"
+png "$tmp/receipt.png" market-receipt.png
+truth market-receipt.png clean "${rec[@]}"
+# Thermal print: grey on cream, turned 3 degrees, blurred, grainy.
+convert "$tmp/receipt.png" +level-colors '#555555,#f3ead8' -background '#f3ead8' -rotate 3 \
+  -blur 0x0.7 -seed 121 -attenuate 0.6 +noise Gaussian "$tmp/receipt-photo.png"
+jpg "$tmp/receipt-photo.png" market-receipt-photo.jpg 80
+truth market-receipt-photo.jpg degraded "${rec[@]}"
+
+# --- 4. a page in two columns: read the left column, then the right ------------
+left=("The library opens at nine" "in the morning and closes" "at six in the evening. All"
+      "books are due back after" "three weeks.")
+right=("Large print books and audio" "books are on the ground" "floor, near the entrance,"
+       "next to the reading room.")
+draw=()
+text "$sans" 24 black North 0 16 "Library News"
+for i in 0 1 2 3 4; do text "$sans" 15 black NorthWest 24 $((70 + 26 * i)) "${left[$i]}"; done
+for i in 0 1 2 3; do text "$sans" 15 black NorthWest 262 $((70 + 26 * i)) "${right[$i]}"; done
+page=("Library News" "${left[@]}" "${right[@]}")
+convert -size 500x220 xc:white "${draw[@]}" "$tmp/page.png"
+png "$tmp/page.png" two-column-page.png
+truth two-column-page.png clean "${page[@]}"
+
+# --- 5. opening hours on a shop door: light grey glass, uneven light -----------
+hours=("OPENING HOURS" "Monday to Friday 8:00 - 19:30" "Saturday 9:00 - 14:00" "Sunday closed")
+draw=()
+text "$cond_bold" 30 '#263238' North 0 20 "${hours[0]}"
+for i in 1 2 3; do text "$cond" 20 '#263238' NorthWest 30 $((50 + 36 * i)) "${hours[$i]}"; done
+convert -size 440x210 xc:'#cfd8dc' "${draw[@]}" "$tmp/hours.png"
+convert "$tmp/hours.png" \( -size 210x440 gradient:'#ffffff-#777777' -rotate -90 \) \
+  -compose multiply -composite -blur 0x0.8 -seed 131 -attenuate 0.4 +noise Gaussian \
+  "$tmp/hours-photo.png"
+jpg "$tmp/hours-photo.png" opening-hours-photo.jpg 80
+truth opening-hours-photo.jpg degraded "${hours[@]}"
+
+# --- 6. a tablet box: small oblique and regular print on light green ----------
+box=("IBUPROFEN 200 mg" "Take with food or milk." "Do not exceed 6 tablets in 24 hours."
+     "Store below 25 C.")
+draw=()
+text "$cond_bold" 20 '#1b5e20' NorthWest 14 12 "${box[0]}"
+text "$oblique" 13 black NorthWest 14 46 "${box[1]}"
+text "$sans" 12 black NorthWest 14 70 "${box[2]}"
+text "$sans" 12 black NorthWest 14 92 "${box[3]}"
+convert -size 330x122 xc:'#e8f5e9' "${draw[@]}" "$tmp/box.png"
+png "$tmp/box.png" tablet-box.png
+truth tablet-box.png clean "${box[@]}"
+convert "$tmp/box.png" -blur 0x0.8 -seed 141 -attenuate 0.6 +noise Gaussian "$tmp/box-soft.png"
+jpg "$tmp/box-soft.png" tablet-box-blurred.jpg 85
+truth tablet-box-blurred.jpg degraded "${box[@]}"
+
+# --- 7. a warning sign: black on yellow, seen at an angle ----------------------
+draw=()
+text "$cond_bold" 48 black North 0 22 "CAUTION"
+text "$sans" 26 black North 0 94 "Wet floor"
+convert -size 380x160 xc:'#fdd835' "${draw[@]}" "$tmp/warn.png"
+png "$tmp/warn.png" caution-sign.png
+truth caution-sign.png clean "CAUTION" "Wet floor"
+convert "$tmp/warn.png" -virtual-pixel background -background '#6d6d6d' \
+  -distort Perspective '0,0 14,8  379,0 366,0  379,159 372,159  0,159 6,150' \
+  -blur 0x1 -seed 151 -attenuate 0.5 +noise Gaussian "$tmp/warn-photo.png"
+jpg "$tmp/warn-photo.png" caution-sign-photo.jpg 75
+truth caution-sign-photo.jpg degraded "CAUTION" "Wet floor"
+
+# --- 8. a photo without text: sky, hills and a house --------------------------
+convert -size 360x240 gradient:'#87ceeb-#e0f2f1' \
+  -fill '#558b2f' -draw 'ellipse 120,260 200,90 0,360' \
+  -fill '#33691e' -draw 'ellipse 300,270 150,100 0,360' \
+  -fill '#bf360c' -draw 'polygon 230,120 270,90 310,120' \
+  -fill '#efebe9' -draw 'rectangle 238,120 302,170' \
+  -blur 0x1.5 -seed 161 -attenuate 0.3 +noise Gaussian "$tmp/hills.png"
+jpg "$tmp/hills.png" hills-photo.jpg 80
+truth hills-photo.jpg notext
+
+{
+  echo "# picture class (clean: CER <= 5%, degraded: CER <= 15%, notext: no text read)"
+  printf '%s\n' "${manifest[@]}"
+} > "$out/MANIFEST"
+echo "make-ocr-heldout: wrote ${#manifest[@]} pictures to tests/vision/$out" >&2
