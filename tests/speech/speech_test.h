@@ -92,4 +92,33 @@ static inline double sine_frequency(const float *x, size_t from, size_t to, int 
     return (double)crossings * rate / (last - first);
 }
 
+/* Whether the kernel knows any sound card (the no-device tests skip on a
+ * machine that has one). */
+static inline int machine_has_sound_card(void)
+{
+    size_t n = 0;
+    unsigned char *cards = read_file_bytes("/proc/asound/cards", &n);
+    int has = cards && n > 0 && !strstr((const char *)cards, "no soundcards");
+    free(cards);
+    return has;
+}
+
+/* Points ALSA's default device at its null plugin (plays into nothing,
+ * records silence) through an .asoundrc in a new HOME. Call before the first
+ * PortAudio use; returns the folder to remove at the end. */
+static inline char *use_null_alsa_device(void)
+{
+    char *home = temp_dir_create();
+    if (!home)
+        return NULL;
+    char path[512];
+    snprintf(path, sizeof path, "%s/.asoundrc", home);
+    static const char conf[] = "pcm.!default { type null }\n";
+    if (write_file_bytes(path, conf, sizeof conf - 1) != 0 || setenv("HOME", home, 1) != 0) {
+        temp_dir_remove(home);
+        return NULL;
+    }
+    return home;
+}
+
 #endif
