@@ -68,6 +68,8 @@ sl_status resampler_process(resampler *r, const float *in, size_t n, pcm_f32 *ou
                                       out->capacity - out->count, &made);
         if (e)
             return sl_fail(err, SL_ERR_INTERNAL, "resampler: soxr: %s", e);
+        if (used == 0 && made == 0) /* never seen; would otherwise spin */
+            return sl_fail(err, SL_ERR_INTERNAL, "resampler: soxr made no progress");
         out->count += made;
         in += used;
         n -= used;

@@ -307,6 +307,65 @@ static void test_not_audio(void **state)
     free(bytes);
 }
 
+/* Bytes of a WAV and a FLAC file overwritten at random: GStreamer's
+ * parsers must give samples or one line, print nothing, and finish. */
+static void test_corrupted_files(void **state)
+{
+    (void)state;
+    const char *wav = speech_wav(1);
+    const char *flac = in_dir("fuzz-src.flac");
+    char desc[2048];
+    snprintf(desc, sizeof desc,
+             "filesrc location=\"%s\" ! wavparse ! audioconvert ! flacenc ! filesink "
+             "location=\"%s\"",
+             wav, flac);
+    int have_flac = transcode(desc);
+    const char *sources[2] = {wav, flac};
+    uint32_t seed = 7;
+    int failures = 0, decoded = 0;
+    for (int s = 0; s < (have_flac ? 2 : 1); s++) {
+        size_t n = 0;
+        unsigned char *orig = read_file_bytes(sources[s], &n);
+        assert_non_null(orig);
+        unsigned char *b = malloc(n);
+        assert_non_null(b);
+        for (int iter = 0; iter < 25; iter++) {
+            memcpy(b, orig, n);
+            for (int k = 0; k < 1 + iter % 6; k++) {
+                seed = seed * 1664525u + 1013904223u;
+                size_t at = iter % 2 ? (seed >> 8) % 128 : (seed >> 8) % n;
+                seed = seed * 1664525u + 1013904223u;
+                b[at] = (unsigned char)(seed >> 24);
+            }
+            const char *path = in_dir(s ? "fuzz.flac" : "fuzz.wav");
+            assert_int_equal(write_file_bytes(path, b, n), 0);
+            pcm_f32 p;
+            sl_error err;
+            stderr_capture c;
+            stderr_capture_begin(&c);
+            double t0 = seconds_now();
+            sl_status st = audio_load_file(path, &p, &err);
+            double took = seconds_now() - t0;
+            char *said = stderr_capture_end(&c);
+            assert_string_equal(said, "");
+            free(said);
+            assert_true(took < 15.0);
+            if (st == SL_OK) {
+                decoded++;
+                for (size_t i = 0; i < p.count; i++)
+                    assert_true(isfinite(p.samples[i]));
+                pcm_f32_free(&p);
+            } else {
+                failures++;
+                assert_one_line_naming(&err, path);
+            }
+        }
+        free(b);
+        free(orig);
+    }
+    print_message("%d decoded, %d refused with one line\n", decoded, failures);
+}
+
 int main(void)
 {
     if (!gst_init_check(NULL, NULL, NULL)) {
@@ -318,6 +377,7 @@ int main(void)
         cmocka_unit_test(test_wav_resampled_equals_wav_reader),
         cmocka_unit_test(test_flac_and_ogg),
         cmocka_unit_test(test_not_audio),
+        cmocka_unit_test(test_corrupted_files),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
