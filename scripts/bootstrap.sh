@@ -13,6 +13,8 @@ packages=(
   gstreamer1.0-plugins-good gstreamer1.0-libav
   # audio devices (alsa-lib for silencing its probe errors)
   portaudio19-dev libasound2-dev libsoxr-dev
+  # JACK's client library headers: speech/ silences its messages when PortAudio probes for it
+  libjack-jackd2-dev
   # screen
   libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core xvfb xauth
   # storage
