@@ -10,5 +10,6 @@
 #include "llm/fp16.h"
 #include "llm/quant.h"
 #include "llm/matmul.h"
+#include "llm/gguf.h"
 
 #endif
