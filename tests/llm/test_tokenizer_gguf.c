@@ -550,6 +550,85 @@ static void test_gguf_errors_name_file_and_key(void **state)
     temp_dir_remove(dir);
 }
 
+/* Arbitrary bytes in, arbitrary ids out: ids stay in range, every streamed
+ * chunk is valid UTF-8, and valid UTF-8 input comes back unchanged. */
+static uint32_t rng_next(uint32_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 17;
+    *s ^= *s << 5;
+    return *s;
+}
+
+static bool utf8_ok_for_round_trip(const char *s, size_t n)
+{
+    return test_utf8_valid(s, n);
+}
+
+static void check_random(const char *vocab, bool spm)
+{
+    char rel[256];
+    snprintf(rel, sizeof rel, "fixtures/vocab/%s", vocab);
+    const char *p = shared_path(rel);
+    if (!p) {
+        skip();
+        return;
+    }
+    tokenizer *t = open_tokenizer(p);
+    static const char *const pieces[] = {"a", " ", "  ", "\n", "1", "'s", "<s>", "</s>", "<unk>",
+                                         "<|endoftext|>", "\xc3\xa9", "\xe6\x97\xa5",
+                                         "\xf0\x9f\xa6\x99", "\xc3", "\x80", "\xff", "\xed\xa0\x80",
+                                         "\t", "!!", "\xe2\x96\x81", "\xc4\xa0"};
+    uint32_t seed = 12345;
+    int32_t n_vocab = tokenizer_vocab_size(t);
+    for (int iter = 0; iter < 400; iter++) {
+        char text[256];
+        size_t len = 0;
+        int k = (int)(rng_next(&seed) % 24);
+        for (int i = 0; i < k; i++) {
+            const char *pc = pieces[rng_next(&seed) % (sizeof pieces / sizeof pieces[0])];
+            memcpy(text + len, pc, strlen(pc));
+            len += strlen(pc);
+        }
+        bool parse = (iter & 1) != 0;
+        int32_t *ids = NULL;
+        size_t n = 0;
+        assert_int_equal(tokenizer_encode(t, text, len, true, parse, &ids, &n, NULL), SL_OK);
+        for (size_t i = 0; i < n; i++)
+            assert_true(ids[i] >= 0 && ids[i] < n_vocab);
+        size_t dlen;
+        char *back = stream_decode(t, ids, n, &dlen);
+        assert_true(test_utf8_valid(back, dlen));
+        /* Without specials in the text, valid UTF-8 comes back as it was
+         * (SPM: its added BOS is not rendered, its prefix space dropped;
+         * only a U+2581 in the text, a space to it, cannot come back). */
+        bool spm_lossy = spm && memmem(text, len, "\xe2\x96\x81", 3);
+        if (!parse && utf8_ok_for_round_trip(text, len) && !spm_lossy) {
+            if (dlen != len || memcmp(back, text, len) != 0)
+                fail_msg("%s: '%.*s' decodes to '%.*s'", vocab, (int)len, text, (int)dlen, back);
+        }
+        free(back);
+        free(ids);
+    }
+    /* Random ids decode to valid UTF-8 too. */
+    int32_t ids[64];
+    for (int iter = 0; iter < 200; iter++) {
+        for (int i = 0; i < 64; i++)
+            ids[i] = (int32_t)(rng_next(&seed) % (uint32_t)n_vocab);
+        size_t dlen;
+        char *back = stream_decode(t, ids, 64, &dlen);
+        free(back);
+    }
+    tokenizer_free(t);
+}
+
+static void test_random_input(void **state)
+{
+    (void)state;
+    check_random("ggml-vocab-gpt-2.gguf", false);
+    check_random("ggml-vocab-llama-spm.gguf", true);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -561,6 +640,7 @@ int main(void)
         cmocka_unit_test(test_special_tokens_from_files),
         cmocka_unit_test(test_spm_byte_fallback_streaming),
         cmocka_unit_test(test_gguf_errors_name_file_and_key),
+        cmocka_unit_test(test_random_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
