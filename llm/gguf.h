@@ -13,7 +13,8 @@
  * that no accessor below can read outside the mapping whatever the bytes.
  * Errors name the file, the field and its byte offset. Refused: version 1,
  * big-endian files, unknown value or tensor types, duplicate keys or tensor
- * names, zero or overflowing dimensions, rows that are not whole blocks,
+ * names, keys or names holding control characters, zero or overflowing
+ * dimensions, rows that are not whole blocks,
  * data offsets that are not aligned or run past the end of the file.
  *
  * A gguf_file is immutable after gguf_open: its accessors may be called

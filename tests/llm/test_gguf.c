@@ -431,6 +431,7 @@ static void p_kv_type_big(unsigned char *b, size_t s)
 }
 static void p_bool(unsigned char *b, size_t s) { b[after(b, s, "v.bool") + 4] = 2; }
 static void p_key_nul(unsigned char *b, size_t s) { b[after(b, s, "v.u32") - 2] = 0; }
+static void p_key_newline(unsigned char *b, size_t s) { b[after(b, s, "v.u32") - 2] = '\n'; }
 static void p_dup_key(unsigned char *b, size_t s) { b[after(b, s, "dup.b") - 1] = 'a'; }
 static void p_align_48(unsigned char *b, size_t s)
 {
@@ -519,7 +520,8 @@ static void test_hostile_headers(void **state)
     refused_after(p_kv_type, "has unknown value type 13");
     refused_after(p_kv_type_big, "unknown value type 4294967295");
     refused_after(p_bool, "bool value 2 is neither 0 nor 1");
-    refused_after(p_key_nul, "holding a NUL byte");
+    refused_after(p_key_nul, "holding a control character");
+    refused_after(p_key_newline, "metadata key 1 at byte");
     refused_after(p_dup_key, "metadata key 'dup.a' appears twice (entries 7 and 8)");
     refused_after(p_align_48, "general.alignment at byte");
     refused_after(p_align_48, "is 48, not a power of two");
@@ -551,7 +553,7 @@ static void test_hostile_tensors(void **state)
     refused_after(p_offset_max, "data [past 2^64..past 2^64)");
     refused_after(p_rows, "runs past the end of the file (size");
     refused_after(p_dup_tensor, "tensor name 't.one' appears twice (tensors 0 and 2)");
-    refused_after(p_name_nul, "holding a NUL byte");
+    refused_after(p_name_nul, "holding a control character");
 
     /* The full message for data past the end, with its numbers. */
     float t1[8], t2[64];
