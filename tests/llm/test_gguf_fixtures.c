@@ -266,6 +266,35 @@ static void test_vocab_spm(void **state)
     check_vocab("fixtures/vocab/ggml-vocab-llama-spm.gguf", "llama", 32000, 0, "<unk>");
 }
 
+/* The vision-language fixtures (a CLIP mmproj and its text model) open and
+ * every tensor's rows decode: not a shape check, that is the VLM's job. */
+static void test_vlm_files_open(void **state)
+{
+    (void)state;
+    const char *rels[] = {"fixtures/vlm/tiny-vlm-mmproj-f16.gguf",
+                          "fixtures/vlm/tiny-vlm-text-q8_0.gguf"};
+    const char *archs[] = {"clip", "llama"};
+    for (int k = 0; k < 2; k++) {
+        REQUIRE_SHARED(path, rels[k]);
+        gguf_file *f = open_or_fail(path);
+        assert_string_equal(gguf_get_str(f, "general.architecture", ""), archs[k]);
+        assert_true(gguf_tensor_count(f) > 0);
+        for (int64_t i = 0; i < gguf_tensor_count(f); i++) {
+            const gguf_tensor *t = gguf_tensor_at(f, i);
+            if (!quant_weight_type_supported(t->type))
+                fail_msg("%s: %s has type %s", path, t->name, tensor_type_name(t->type));
+            float *row = malloc((size_t)t->ne[0] * sizeof *row);
+            assert_non_null(row);
+            assert_int_equal(dequantize_row(t->type, t->data, row, t->ne[0], NULL), SL_OK);
+            for (int64_t e = 0; e < t->ne[0]; e++)
+                assert_true(isfinite(row[e]));
+            free(row);
+        }
+        (void)gguf_walk(f);
+        gguf_close(f);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -277,6 +306,7 @@ int main(void)
         cmocka_unit_test(test_model_bpe_q8_0),
         cmocka_unit_test(test_vocab_gpt2),
         cmocka_unit_test(test_vocab_spm),
+        cmocka_unit_test(test_vlm_files_open),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
