@@ -52,6 +52,11 @@ typedef enum gguf_type {
  * llama.cpp refuses them. */
 #define GGUF_MAX_DIMS 4
 #define GGUF_MAX_NAME 64
+/* Real files hold tens of keys and at most some thousands of tensors; the
+ * limits keep a hostile header from making the reader allocate many times
+ * the file's size in bookkeeping. */
+#define GGUF_MAX_KV (1 << 20)
+#define GGUF_MAX_TENSORS (1 << 20)
 /* Arrays inside arrays deeper than this are refused (they cost the reader
  * stack; no real file nests at all). */
 #define GGUF_MAX_NESTING 8

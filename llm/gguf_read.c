@@ -587,6 +587,14 @@ static sl_status parse(gguf_file *f, sl_error *err)
     uint64_t n_tensors = 0, n_kv = 0;
     if ((st = read_u64(r, "tensor count", &n_tensors)) || (st = read_u64(r, "metadata count", &n_kv)))
         return st;
+    if (n_kv > GGUF_MAX_KV)
+        return sl_fail(err, SL_ERR_FORMAT,
+                       "%s: metadata count %" PRIu64 " at byte 16 is over the limit of %d", f->path,
+                       n_kv, GGUF_MAX_KV);
+    if (n_tensors > GGUF_MAX_TENSORS)
+        return sl_fail(err, SL_ERR_FORMAT,
+                       "%s: tensor count %" PRIu64 " at byte 8 is over the limit of %d", f->path,
+                       n_tensors, GGUF_MAX_TENSORS);
     uint64_t left = remaining(r);
     if (n_kv > left / MIN_KV_BYTES)
         return sl_fail(err, SL_ERR_FORMAT,

@@ -385,6 +385,8 @@ static void p_version4(unsigned char *b, size_t s) { (void)s; gguf_test_put_u32(
 static void p_big_endian(unsigned char *b, size_t s) { (void)s; gguf_test_put_u32(b + 4, 0x03000000u); }
 static void p_n_tensors_max(unsigned char *b, size_t s) { (void)s; gguf_test_put_u64(b + 8, UINT64_MAX); }
 static void p_n_tensors_big(unsigned char *b, size_t s) { (void)s; gguf_test_put_u64(b + 8, (uint64_t)1 << 40); }
+static void p_n_tensors_fit(unsigned char *b, size_t s) { (void)s; gguf_test_put_u64(b + 8, 1000); }
+static void p_n_kv_fit(unsigned char *b, size_t s) { (void)s; gguf_test_put_u64(b + 16, 1000); }
 static void p_n_kv_max(unsigned char *b, size_t s) { (void)s; gguf_test_put_u64(b + 16, UINT64_MAX); }
 static void p_n_kv_half(unsigned char *b, size_t s) { (void)s; gguf_test_put_u64(b + 16, (uint64_t)1 << 63); }
 static void p_n_kv_more(unsigned char *b, size_t s) { (void)s; b[16] += 1; }
@@ -500,10 +502,12 @@ static void test_hostile_headers(void **state)
     refused_after(p_version1, "GGUF version 1 (at byte 4) is not supported");
     refused_after(p_version4, "GGUF version 4 at byte 4 is not supported");
     refused_after(p_big_endian, "big-endian");
-    refused_after(p_n_tensors_max, "tensor count 18446744073709551615 at byte 8 cannot fit");
+    refused_after(p_n_tensors_max, "tensor count 18446744073709551615 at byte 8 is over the limit");
     refused_after(p_n_tensors_big, "tensor count 1099511627776 at byte 8");
-    refused_after(p_n_kv_max, "metadata count 18446744073709551615 at byte 16 cannot fit");
+    refused_after(p_n_tensors_fit, "tensor count 1000 at byte 8 cannot fit in the");
+    refused_after(p_n_kv_max, "metadata count 18446744073709551615 at byte 16 is over the limit");
     refused_after(p_n_kv_half, "metadata count 9223372036854775808 at byte 16");
+    refused_after(p_n_kv_fit, "metadata count 1000 at byte 16 cannot fit in the");
     refused_after(p_n_kv_more, "");
     refused_after(p_n_tensors_more, "");
     refused_after(p_key_len_max, "metadata key 0 at byte 24: string length 18446744073709551615 runs past the end");
