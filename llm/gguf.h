@@ -81,6 +81,11 @@ typedef struct gguf_tensor {
     size_t size;       /* bytes */
     const void *data;  /* view into the mapping: file position data_offset + offset */
 } gguf_tensor;
+/* gguf_open maps the file at a page boundary, so tensor data is aligned to
+ * the file's alignment (32 unless general.alignment says otherwise; a file
+ * may say 1, so check before casting to wider types). The mapping is
+ * private and read-only: a file truncated by another process while open
+ * raises SIGBUS, as with any mmap reader. */
 
 typedef struct gguf_file gguf_file;
 
