@@ -20,7 +20,16 @@
  * <end_of_utterance>, <|endoftext|>, ...).
  *
  * A tokenizer is immutable after creation: it may be used from several
- * threads at once. It keeps its own copy of the vocabulary. */
+ * threads at once. It keeps its own copy of the vocabulary.
+ *
+ * Where llama.cpp's behaviour is not reproduced: other models and
+ * pre-tokenizers are refused (SL_ERR_UNSUPPORTED) rather than approximated;
+ * the per-model LSTRIP/RSTRIP attributes it sets by model name (phi-3, jina,
+ * modern-bert) are not applied; decoding never "cleans up" spaces before
+ * punctuation (clean_up_tokenization_spaces), so that decode(encode(x)) == x;
+ * a 4-byte sequence above U+10FFFF reads as U+FFFD (llama.cpp throws); when
+ * several texts could name the eot/fim tokens, the lowest id is taken (its
+ * choice follows a hash map's order). */
 #ifndef SIGHTLINE_LLM_TOKENIZER_H
 #define SIGHTLINE_LLM_TOKENIZER_H
 

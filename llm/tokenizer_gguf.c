@@ -100,10 +100,8 @@ static sl_status read_strings(const gguf_file *f, const char *key, bool required
         return sl_fail(err, SL_ERR_NOMEM, "%s: out of memory for %s", gguf_path(f), key);
     for (uint64_t i = 0; i < count; i++) {
         gguf_str s = gguf_get_array_str(f, key, i);
-        if (!s.data && s.len == 0 && count > 0) {
-            /* An empty string may come back as {NULL, 0}; it is valid. */
-            s.data = "";
-        }
+        if (!s.data)
+            s.data = ""; /* an empty string may come back as {NULL, 0} */
         v[i] = (tokenizer_text){s.data, (size_t)s.len};
     }
     *out = v;
