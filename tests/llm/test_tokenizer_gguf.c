@@ -629,6 +629,50 @@ static void test_random_input(void **state)
     check_random("ggml-vocab-llama-spm.gguf", true);
 }
 
+/* The tiny SmolVLM text model: GPT-2 BPE plus image tokens as user-defined
+ * tokens. Its golden.json lists the ids of the text chunks llama.cpp's mtmd
+ * built around the pictures (frame tokens as the fixture README describes
+ * them); each chunk's text must give the same ids. */
+static void test_vlm_text_chunks(void **state)
+{
+    (void)state;
+    REQUIRE_SHARED(mp, "fixtures/vlm/tiny-vlm-text-q8_0.gguf");
+    tokenizer *t = open_tokenizer(mp);
+    static const struct {
+        const char *text;
+        int32_t ids[12];
+        size_t n;
+    } chunks[] = {
+        {"User:<fake_token_around_image><row_1_col_1>", {12982, 25, 50257, 50261}, 4},
+        {"<fake_token_around_image><row_1_col_2>", {50257, 50262}, 2},
+        {"\n<fake_token_around_image><row_2_col_1>", {198, 50257, 50267}, 3},
+        {"\n\n<fake_token_around_image><global-img>", {628, 50257, 50258}, 3},
+        {"<fake_token_around_image>Describe the image.<end_of_utterance>\nAssistant:",
+         {50257, 24564, 4892, 262, 2939, 13, 50260, 198, 48902, 25}, 10},
+    };
+    for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
+        int32_t *ids = NULL;
+        size_t n = 0;
+        /* add_special as the vocabulary says: add_bos_token is false here. */
+        assert_int_equal(tokenizer_encode(t, chunks[c].text, strlen(chunks[c].text), true, true,
+                                          &ids, &n, NULL),
+                         SL_OK);
+        if (!same_ids(ids, n, chunks[c].ids, chunks[c].n)) {
+            print_ids("want", chunks[c].ids, chunks[c].n);
+            print_ids("got ", ids, n);
+            fail_msg("chunk %zu differs", c);
+        }
+        free(ids);
+    }
+    assert_false(tokenizer_add_bos(t));
+    assert_int_equal(tokenizer_eos(t), 50260);
+    assert_true(tokenizer_is_eog(t, 50260));
+    assert_true(tokenizer_is_eog(t, 50256));
+    assert_false(tokenizer_is_eog(t, 50259));
+    assert_int_equal(tokenizer_find(t, "<image>"), 50259);
+    tokenizer_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -641,6 +685,7 @@ int main(void)
         cmocka_unit_test(test_spm_byte_fallback_streaming),
         cmocka_unit_test(test_gguf_errors_name_file_and_key),
         cmocka_unit_test(test_random_input),
+        cmocka_unit_test(test_vlm_text_chunks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
