@@ -18,7 +18,8 @@ struct audio_in {
     int device_rate;
     size_t device_frames; /* frames per read at device_rate */
     float *device_buf;
-    pcm_f32 chunk;        /* resampled output handed to fn */
+    pcm_f32 pending;      /* resampled, not yet handed to fn */
+    size_t chunk_samples; /* what fn gets each time, at SPEECH_RATE */
     pthread_t thread;
     int stop;             /* set by audio_in_close; read with __atomic */
     int running;          /* cleared by the capture thread when it ends */
@@ -29,6 +30,7 @@ struct audio_in {
 void audio_in_options_default(audio_in_options *o)
 {
     o->chunk_ms = 0;
+    o->native_rate = 0;
 }
 
 static void *capture(void *arg)
@@ -52,14 +54,21 @@ static void *capture(void *arg)
             float x = a->device_buf[i];
             a->device_buf[i] = !isfinite(x) ? 0.0f : x > 1.0f ? 1.0f : x < -1.0f ? -1.0f : x;
         }
-        a->chunk.count = 0;
-        sl_status st = resampler_process(a->rs, a->device_buf, a->device_frames, &a->chunk,
+        sl_status st = resampler_process(a->rs, a->device_buf, a->device_frames, &a->pending,
                                          &a->failure);
         if (st != SL_OK) {
             a->failure_code = st;
             break;
         }
-        if (a->chunk.count > 0 && a->fn(&a->chunk, a->user) != 0)
+        /* soxr hands out its output in bursts: fn gets even chunks. */
+        int stop = 0;
+        while (!stop && a->pending.count >= a->chunk_samples) {
+            pcm_f32 view = {SPEECH_RATE, a->chunk_samples, a->chunk_samples,
+                            a->pending.samples};
+            stop = a->fn(&view, a->user) != 0;
+            pcm_f32_consume(&a->pending, a->chunk_samples);
+        }
+        if (stop)
             break;
     }
     __atomic_store_n(&a->running, 0, __ATOMIC_RELEASE);
@@ -72,7 +81,7 @@ static void audio_in_free(audio_in *a)
         Pa_CloseStream(a->stream);
     resampler_close(a->rs);
     free(a->device_buf);
-    pcm_f32_free(&a->chunk);
+    pcm_f32_free(&a->pending);
     free(a);
 }
 
@@ -107,7 +116,7 @@ sl_status audio_in_open(const audio_in_options *o, audio_in_chunk_fn fn, void *u
     /* Ask for SPEECH_RATE itself first: most devices resample better in
      * hardware or in the sound server than nothing at all. */
     int rate = SPEECH_RATE;
-    if (Pa_IsFormatSupported(&p, NULL, rate) != paFormatIsSupported) {
+    if (o->native_rate || Pa_IsFormatSupported(&p, NULL, rate) != paFormatIsSupported) {
         rate = (int)(info->defaultSampleRate + 0.5);
         if (rate < 1 || rate > PCM_MAX_RATE ||
             Pa_IsFormatSupported(&p, NULL, rate) != paFormatIsSupported)
@@ -130,9 +139,10 @@ sl_status audio_in_open(const audio_in_options *o, audio_in_chunk_fn fn, void *u
         audio_in_free(a);
         return sl_fail(err, SL_ERR_NOMEM, "microphone: out of memory");
     }
-    st = pcm_f32_alloc(&a->chunk, SPEECH_RATE, 0, err);
+    a->chunk_samples = (size_t)SPEECH_RATE * (size_t)chunk_ms / 1000;
+    st = pcm_f32_alloc(&a->pending, SPEECH_RATE, 0, err);
     if (st == SL_OK)
-        st = pcm_f32_reserve(&a->chunk, (size_t)SPEECH_RATE * (size_t)chunk_ms / 1000 + 256, err);
+        st = pcm_f32_reserve(&a->pending, 3 * a->chunk_samples + 4096, err);
     if (st == SL_OK)
         st = resampler_open(rate, SPEECH_RATE, &a->rs, err);
     char what[200];

@@ -11,13 +11,17 @@
 #include "llm/error.h"
 #include "speech/pcm.h"
 
-/* Receives each chunk (chunk->rate == SPEECH_RATE; the samples belong to
- * the capture and are only valid during the call). Return 0 to go on,
+/* Receives each chunk: chunk->rate == SPEECH_RATE and chunk->count is
+ * exactly SPEECH_RATE * chunk_ms / 1000 (1600 for the default 100 ms); the
+ * samples belong to the capture and are only valid during the call. Return 0 to go on,
  * anything else to stop capturing. Runs on the capture thread. */
 typedef int (*audio_in_chunk_fn)(const pcm_f32 *chunk, void *user);
 
 typedef struct audio_in_options {
-    int chunk_ms; /* length of each chunk in milliseconds: 0 = 100; valid 10..1000 */
+    int chunk_ms;    /* length of each chunk in milliseconds: 0 = 100; valid 10..1000 */
+    int native_rate; /* 1: capture at the device's default rate and resample here (for
+                        devices whose own 16 kHz conversion is poor); 0: ask the device
+                        for SPEECH_RATE first */
 } audio_in_options;
 
 typedef struct audio_in audio_in;

@@ -143,6 +143,11 @@ int16_t pcm_sample_to_s16(float x)
 
 sl_status pcm_s16_to_f32_mono(const pcm_s16 *in, pcm_f32 *out, sl_error *err)
 {
+    if (in->channels < 1 || in->channels > PCM_MAX_CHANNELS || (in->frames > 0 && !in->samples)) {
+        memset(out, 0, sizeof *out);
+        return sl_fail(err, SL_ERR_ARG, "audio buffer: %d channels is out of range",
+                       in->channels);
+    }
     sl_status st = pcm_f32_alloc(out, in->rate, in->frames, err);
     if (st != SL_OK)
         return st;
@@ -182,6 +187,8 @@ sl_status pcm_s16_to_speech(const pcm_s16 *in, pcm_f32 *out, sl_error *err)
 
 double pcm_s16_rms(const pcm_s16 *p)
 {
+    if (p->channels < 1 || !p->samples)
+        return 0.0;
     size_t n = p->frames * (size_t)p->channels;
     if (n == 0)
         return 0.0;
@@ -193,7 +200,7 @@ double pcm_s16_rms(const pcm_s16 *p)
 
 double pcm_f32_rms(const pcm_f32 *p)
 {
-    if (p->count == 0)
+    if (p->count == 0 || !p->samples)
         return 0.0;
     double sum = 0.0;
     for (size_t i = 0; i < p->count; i++)

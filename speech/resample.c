@@ -3,6 +3,8 @@
 #include <soxr.h>
 #include <stdlib.h>
 
+#define RESAMPLE_SLICE 16384
+
 struct resampler {
     soxr_t soxr; /* NULL when the rates are equal: output is a copy */
     int in_rate;
@@ -60,14 +62,21 @@ sl_status resampler_process(resampler *r, const float *in, size_t n, pcm_f32 *ou
     if (!r->soxr)
         return pcm_f32_append(out, in, n, err);
     while (n > 0) {
-        sl_status st = pcm_f32_reserve(out, output_room(r, n), err);
+        /* Moderate slices: soxr copies all the input it is given into its
+         * own queue first, so a whole file at once runs out of cache
+         * (44.1 -> 16 kHz, 5 minutes of audio: 0.35-0.39 s at once,
+         * 0.21-0.26 s in slices, on a busy 2-core machine). */
+        size_t take = n < RESAMPLE_SLICE ? n : RESAMPLE_SLICE;
+        sl_status st = pcm_f32_reserve(out, output_room(r, take), err);
         if (st != SL_OK)
             return st;
         size_t used = 0, made = 0;
-        soxr_error_t e = soxr_process(r->soxr, in, n, &used, out->samples + out->count,
+        soxr_error_t e = soxr_process(r->soxr, in, take, &used, out->samples + out->count,
                                       out->capacity - out->count, &made);
         if (e)
             return sl_fail(err, SL_ERR_INTERNAL, "resampler: soxr: %s", e);
+        if (used == 0 && made == 0) /* never seen; would otherwise spin */
+            return sl_fail(err, SL_ERR_INTERNAL, "resampler: soxr made no progress");
         out->count += made;
         in += used;
         n -= used;

@@ -21,8 +21,10 @@
 #define TTS_PITCH_DEFAULT 50
 #define TTS_VOLUME_DEFAULT 100
 
-/* Longest text one call takes (bytes of UTF-8): about an hour of speech. */
-#define TTS_MAX_TEXT_BYTES (1u << 20)
+/* Longest text one call takes (bytes of UTF-8): some 10,000 words, about an
+ * hour of speech at the default rate (160 MB of samples). Longer texts are
+ * spoken in parts by the caller. */
+#define TTS_MAX_TEXT_BYTES (64u * 1024u)
 
 typedef struct tts_options {
     const char *voice; /* espeak-ng voice name e.g. "en", "en-us", "de", "en+f3"; NULL = "en" */

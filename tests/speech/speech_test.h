@@ -14,30 +14,35 @@
 #include "speech/speech.h"
 #include "tests/support.h"
 
-/* Sends fd 2 to a temporary file until stderr_capture_end, which returns
- * what was written (malloc'ed, "" when nothing). */
+/* Sends stdout and stderr (fds 1 and 2) to a temporary file until
+ * stderr_capture_end, which returns what was written to either (malloc'ed,
+ * "" when nothing): libraries must print nothing. */
 typedef struct stderr_capture {
-    int saved_fd;
+    int saved_out, saved_err;
     char path[64];
 } stderr_capture;
 
 static inline void stderr_capture_begin(stderr_capture *c)
 {
+    fflush(stdout);
     fflush(stderr);
-    snprintf(c->path, sizeof c->path, "/tmp/sightline-stderr-XXXXXX");
+    snprintf(c->path, sizeof c->path, "/tmp/sightline-output-XXXXXX");
     int fd = mkstemp(c->path);
     assert_true(fd >= 0);
-    c->saved_fd = dup(2);
-    assert_true(c->saved_fd >= 0);
-    assert_true(dup2(fd, 2) >= 0);
+    c->saved_out = dup(1);
+    c->saved_err = dup(2);
+    assert_true(c->saved_out >= 0 && c->saved_err >= 0);
+    assert_true(dup2(fd, 1) >= 0 && dup2(fd, 2) >= 0);
     close(fd);
 }
 
 static inline char *stderr_capture_end(stderr_capture *c)
 {
+    fflush(stdout);
     fflush(stderr);
-    assert_true(dup2(c->saved_fd, 2) >= 0);
-    close(c->saved_fd);
+    assert_true(dup2(c->saved_out, 1) >= 0 && dup2(c->saved_err, 2) >= 0);
+    close(c->saved_out);
+    close(c->saved_err);
     size_t n = 0;
     unsigned char *text = read_file_bytes(c->path, &n);
     unlink(c->path);

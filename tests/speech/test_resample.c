@@ -40,6 +40,10 @@ static void test_sample_conversions(void **state)
     pcm_f32_free(&f);
     pcm_s16_free(&s);
 
+    pcm_s16 no_channels = {22050, 0, 10, NULL};
+    assert_int_equal(pcm_s16_to_f32_mono(&no_channels, &f, &err), SL_ERR_ARG);
+    assert_null(f.samples);
+    assert_float_equal(pcm_s16_rms(&no_channels), 0.0, 0);
     assert_int_equal(pcm_s16_alloc(&s, 0, 1, 1, &err), SL_ERR_ARG);
     assert_int_equal(pcm_s16_alloc(&s, 8000, 65, 1, &err), SL_ERR_ARG);
     assert_int_equal(pcm_s16_alloc(&s, 8000, 2, SIZE_MAX / 2, &err), SL_ERR_NOMEM);
@@ -76,8 +80,9 @@ static pcm_f32 sine(int rate, size_t n, double f, double amplitude)
     return p;
 }
 
-/* Output length over a whole stream: round(n * out / in), for rates the
- * project meets (file and device rates to and from SPEECH_RATE). */
+/* Output length over a whole stream: exactly round(n * out / in) (within
+ * 0.5 of the ideal), for rates the project meets (file and device rates to
+ * and from SPEECH_RATE) and some it may. */
 static void test_lengths(void **state)
 {
     (void)state;
@@ -91,7 +96,7 @@ static void test_lengths(void **state)
             sl_error err;
             assert_int_equal(resample_f32(&in, pairs[a][1], &out, &err), SL_OK);
             double want = (double)lengths[b] * pairs[a][1] / pairs[a][0];
-            if (fabs((double)out.count - want) > 1.0) {
+            if (fabs((double)out.count - want) > 0.5) {
                 print_error("%d -> %d Hz, %zu samples: %zu out, expected %.2f\n", pairs[a][0],
                             pairs[a][1], lengths[b], out.count, want);
                 fail();

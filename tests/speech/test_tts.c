@@ -153,6 +153,13 @@ static void test_bad_options(void **state)
     assert_int_equal(tts_synthesize("bad \xC3\x28 utf8", NULL, &p, &err), SL_ERR_ARG);
     assert_one_line_naming(&err, "UTF-8");
     assert_int_equal(tts_synthesize(NULL, NULL, &p, &err), SL_ERR_ARG);
+    char *huge = malloc(TTS_MAX_TEXT_BYTES + 2);
+    assert_non_null(huge);
+    memset(huge, 'a', TTS_MAX_TEXT_BYTES + 1);
+    huge[TTS_MAX_TEXT_BYTES + 1] = 0;
+    assert_int_equal(tts_synthesize(huge, NULL, &p, &err), SL_ERR_LIMIT);
+    assert_one_line_naming(&err, "limit");
+    free(huge);
     assert_int_equal(tts_synthesize("", NULL, &p, &err), SL_OK);
     assert_true(p.frames < 22050 / 10); /* at most a short silence */
     assert_int_equal(p.rate, 22050);
