@@ -5,6 +5,13 @@
 /* The order here is the order of `sightline --help`: the everyday modes
  * first, then housekeeping. */
 const command *const sightline_commands[] = {
+    &cmd_read,
+    &cmd_describe,
+    &cmd_history,
+    &cmd_remember,
+    &cmd_memory,
+    &cmd_profile,
+    &cmd_feedback,
     &cmd_model,
     &cmd_help,
     NULL,

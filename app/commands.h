@@ -6,5 +6,12 @@
 
 extern const command cmd_help;
 extern const command cmd_model;
+extern const command cmd_history;
+extern const command cmd_read;
+extern const command cmd_describe;
+extern const command cmd_remember;
+extern const command cmd_memory;
+extern const command cmd_profile;
+extern const command cmd_feedback;
 
 #endif

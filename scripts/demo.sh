@@ -13,5 +13,24 @@ mkdir -p "$out"
 export SIGHTLINE_DB="$PWD/$out/demo.db"
 sl() { echo "\$ sightline $*" >&2; build/app/sightline --db "$SIGHTLINE_DB" "$@"; }
 
-echo "== sightline demo: reading text aloud ==" >&2
-sl --version
+say() { printf '\n== %s ==\n' "$*" >&2; }
+
+say "sightline $(build/app/sightline --version)"
+
+say "Reading the text in pictures (Tesseract, no download needed)"
+for pic in street-sign.png medicine-label-blurred.jpg menu-rotated.jpg receipt.png; do
+  sl read "assets/samples/$pic"
+done
+say "The same, spoken into a WAV file (no sound card needed)"
+sl read assets/samples/street-sign-photo.jpg --wav "$out/street-sign.wav"
+ls -l "$out/street-sign.wav" >&2
+say "For scripts: JSON with confidence and boxes"
+sl read assets/samples/street-sign.png --json
+say "A picture without text"
+sl read assets/samples/garden-photo.jpg || true
+say "What the assistant said, newest first"
+sl history -n 3
+say "A bad input is one clear line and a non-zero exit"
+sl read assets/samples/MANIFEST || echo "(exit code $?)" >&2
+
+say "Done. Files are in $out/"
