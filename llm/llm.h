@@ -12,5 +12,6 @@
 #include "llm/matmul.h"
 #include "llm/gguf.h"
 #include "llm/tokenizer.h"
+#include "llm/chat_template.h"
 
 #endif
