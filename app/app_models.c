@@ -114,3 +114,16 @@ void app_find_model(model_role role, const char *flag, char **out)
     free(names);
     free(dir);
 }
+
+int app_open_gguf(const char *path, gguf_file **out)
+{
+    sl_error err = {0};
+    sl_status st = gguf_open(path, out, &err);
+    if (st == SL_OK)
+        return EXIT_OK;
+    /* A file that cannot be read is an input error; one that is not a valid
+     * model is a model error. */
+    if (st == SL_ERR_FORMAT || st == SL_ERR_UNSUPPORTED)
+        err.code = SL_ERR_MODEL;
+    return cli_fail(&err);
+}

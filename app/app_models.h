@@ -14,6 +14,7 @@
 #define SIGHTLINE_APP_MODELS_H
 
 #include "app/cli.h"
+#include "llm/gguf.h"
 
 typedef enum model_role {
     MODEL_VLM,        /* config key vlm:     SmolVLM text GGUF */
@@ -32,5 +33,10 @@ void app_find_model(model_role role, const char *flag, char **out);
 
 /* The models folder (malloc'ed), whether or not it exists. */
 char *app_models_dir(void);
+
+/* Opens a GGUF model file; on failure prints the one-line error and
+ * returns the exit code: 3 when the file cannot be read, 6 when it is not
+ * a valid model. */
+int app_open_gguf(const char *path, gguf_file **out);
 
 #endif

@@ -13,6 +13,7 @@ const command *const sightline_commands[] = {
     &cmd_profile,
     &cmd_feedback,
     &cmd_model,
+    &cmd_tokenize,
     &cmd_help,
     NULL,
 };
