@@ -10,6 +10,7 @@
 #include "llm/fp16.h"
 #include "llm/quant.h"
 #include "llm/matmul.h"
+#include "llm/gguf.h"
 #include "llm/model.h"
 #include "llm/sampling.h"
 
