@@ -352,9 +352,10 @@ static sl_status attention(llm_context *c, int32_t layer, int32_t pos0, int32_t 
     j.n_units = j.n_chunks * c->model->hp.n_head_kv;
     atomic_init(&j.next, 0);
     atomic_init(&j.failed, 0);
-    /* Shares of this job never wait for each other, but a unit needs the
-     * scratch of the thread index it runs under, so plain run is used. */
-    thread_pool_run(c->pool, att_worker, &j);
+    /* Shares never wait for each other and each share index runs once, so
+     * scratch indexed by share is never used twice at the same time: the
+     * caller may take over the shares of workers that started late. */
+    thread_pool_run_independent(c->pool, att_worker, &j);
     if (atomic_load(&j.failed))
         return sl_fail(err, SL_ERR_INTERNAL, "%s: attention product failed (layer %d)",
                        c->model->path, layer);
@@ -405,7 +406,7 @@ static sl_status forward_ubatch(llm_context *c, int32_t pos0, int32_t n, float *
         add_bias(c->up, n, ffw, ffw, L->b_up);
         swiglu_job sj = {c->gate, c->up, (int64_t)n * ffw};
         if (n > 1)
-            thread_pool_run(c->pool, swiglu_worker, &sj);
+            thread_pool_run_independent(c->pool, swiglu_worker, &sj);
         else
             swiglu_worker(&sj, 0, 1);
         if ((st = matmul(c->mm, &L->w_down, c->gate, ffw, n, c->tmp, e, err)))
