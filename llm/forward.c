@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "llm/cpu_features.h"
+#include "llm/forward_math.h"
 #include "llm/fp16.h"
 #include "llm/kv_cache.h"
 #include "llm/model_internal.h"
@@ -21,6 +23,9 @@
 /* Attention work unit: this many query rows (all heads of one KV group
  * stacked) share one pass over the group's keys. */
 #define ATT_ROWS 64
+/* From this many query rows on, keys are transposed once per layer for the
+ * faster k x n GEMM layout; below, decode reads the cache per head. */
+#define ATT_TRANSPOSE_MIN 16
 
 struct llm_context {
     const llm_model *model;
@@ -35,11 +40,19 @@ struct llm_context {
     /* micro-batch activations, n_ubatch rows each */
     float *x, *xn, *q, *k, *v, *att, *tmp, *gate, *up;
     float *rope_cos, *rope_sin; /* n_ubatch x n_rot/2 */
-    /* attention scratch, per thread: keys, values (n_ctx x head_dim each),
-     * stacked queries and outputs, scores */
+    /* keys of the current layer as floats, transposed per KV head:
+     * kt[(g * head_dim + d) * kt_ld + p]; values as
+     * floats, vf[p * n_embd_kv + g * head_dim + d] (F16 cache only) */
+    float *kt, *vf;
+    int64_t kt_ld; /* n_ctx rounded up to 16 plus 16: rows 4 KiB apart would
+                    * share cache sets */
+    /* attention scratch, per thread: stacked queries and outputs, scores,
+     * one head's keys and values (n_ctx x head_dim each), one converted row */
     float *att_scratch;
     size_t att_scratch_floats;
     float *last; /* n_embd: the final norm of the last row */
+    softmax_row_fn softmax_row; /* the copy for this CPU's SIMD level */
+    silu_mul_fn silu_mul;
     uint64_t bytes;
 };
 
@@ -64,8 +77,20 @@ sl_status llm_context_create(const llm_model *model, int32_t n_ctx, tensor_type 
     c->n_ctx = n_ctx;
     c->n_ubatch = n_ctx < LLM_UBATCH ? n_ctx : LLM_UBATCH;
     c->n_threads = thread_pool_threads(pool);
+    c->softmax_row = softmax_row_base;
+    c->silu_mul = silu_mul_base;
+#ifdef SL_HAVE_X86_SIMD
+    if (simd_level_active() == SIMD_AVX512) {
+        c->softmax_row = softmax_row_avx512;
+        c->silu_mul = silu_mul_avx512;
+    } else if (simd_level_active() == SIMD_AVX2) {
+        c->softmax_row = softmax_row_avx2;
+        c->silu_mul = silu_mul_avx2;
+    }
+#endif
     int32_t n_rep = hp->n_head / hp->n_head_kv;
     c->att_chunk = ATT_ROWS / n_rep > 0 ? ATT_ROWS / n_rep : 1;
+    c->kt_ld = ((int64_t)n_ctx + 15) / 16 * 16 + 16;
 
     int64_t hd = hp->head_dim, nq = (int64_t)hp->n_head * hd, nkv = (int64_t)hp->n_head_kv * hd;
     sl_status st = kv_cache_create(hp->n_layer, n_ctx, (int32_t)nkv, kv_type, &c->kv, err);
@@ -79,16 +104,17 @@ sl_status llm_context_create(const llm_model *model, int32_t n_ctx, tensor_type 
     int64_t e = hp->n_embd;
     int64_t ffw = hp->n_ff;
     int64_t stacked = (int64_t)n_rep * c->att_chunk;
-    c->att_scratch_floats = (size_t)(2 * (int64_t)n_ctx * hd + 2 * stacked * hd +
-                                     stacked * (int64_t)n_ctx);
+    c->att_scratch_floats = (size_t)(2 * stacked * hd + stacked * (int64_t)n_ctx +
+                                     2 * (int64_t)n_ctx * hd + hd);
     size_t floats[] = {
         (size_t)(ub * e), (size_t)(ub * e), (size_t)(ub * nq), (size_t)(ub * nkv),
         (size_t)(ub * nkv), (size_t)(ub * nq), (size_t)(ub * e), (size_t)(ub * ffw),
         (size_t)(ub * ffw), (size_t)(ub * hp->n_rot / 2), (size_t)(ub * hp->n_rot / 2),
         c->att_scratch_floats * (size_t)c->n_threads, (size_t)e,
+        (size_t)(nkv * c->kt_ld), kv_type == TENSOR_F16 ? (size_t)(nkv * n_ctx) : 0,
     };
     float **ptrs[] = {&c->x, &c->xn, &c->q, &c->k, &c->v, &c->att, &c->tmp, &c->gate, &c->up,
-                      &c->rope_cos, &c->rope_sin, &c->att_scratch, &c->last};
+                      &c->rope_cos, &c->rope_sin, &c->att_scratch, &c->last, &c->kt, &c->vf};
     c->bytes = sizeof *c + kv_cache_bytes(c->kv);
     for (size_t i = 0; i < sizeof ptrs / sizeof ptrs[0]; i++) {
         size_t n = floats[i] ? floats[i] : 1;
@@ -109,7 +135,7 @@ void llm_context_free(llm_context *c)
     if (!c)
         return;
     float *owned[] = {c->x, c->xn, c->q, c->k, c->v, c->att, c->tmp, c->gate, c->up,
-                      c->rope_cos, c->rope_sin, c->att_scratch, c->last};
+                      c->rope_cos, c->rope_sin, c->att_scratch, c->last, c->kt, c->vf};
     for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
         free(owned[i]);
     kv_cache_free(c->kv);
@@ -216,6 +242,7 @@ static void rope_apply(const llm_context *c, float *x, int32_t n, int32_t n_head
 }
 
 typedef struct swiglu_job {
+    silu_mul_fn fn;
     float *gate;
     const float *up;
     int64_t count;
@@ -226,10 +253,7 @@ static void swiglu_worker(void *arg, int ith, int nth)
     swiglu_job *j = arg;
     int64_t b, e;
     thread_pool_split(j->count, 64, ith, nth, &b, &e);
-    for (int64_t i = b; i < e; i++) {
-        float g = j->gate[i];
-        j->gate[i] = g / (1.0f + expf(-g)) * j->up[i];
-    }
+    j->fn(j->gate + b, j->up + b, e - b);
 }
 
 /* ---- attention ---- */
@@ -241,6 +265,7 @@ typedef struct att_job {
     int32_t n;
     int32_t n_chunks;
     int32_t n_units;
+    bool transposed; /* keys from c->kt (prompt batches), else per unit */
     atomic_int next;
     atomic_int failed;
 } att_job;
@@ -257,18 +282,26 @@ static void att_unit(att_job *j, float *scratch, int32_t g, int32_t r0, int32_t 
     const int32_t rows = n_rep * m;
     const float kq_scale = 1.0f / sqrtf((float)hd);
 
-    float *kf = scratch;
-    float *vf = kf + (size_t)c->n_ctx * hd;
-    float *qs = vf + (size_t)c->n_ctx * hd;
+    float *qs = scratch;
     float *os = qs + (size_t)n_rep * c->att_chunk * hd;
     float *s = os + (size_t)n_rep * c->att_chunk * hd;
+    float *kf = s + (size_t)n_rep * c->att_chunk * c->n_ctx;
+    float *vf = kf + (size_t)c->n_ctx * hd;
 
+    /* Keys: transposed floats prepared for the whole batch, or this head's
+     * rows (converted here when F16) for a few query rows. */
     const float *kp, *vp;
-    int64_t ldk, ldv;
-    if (c->kv->type == TENSOR_F32) {
+    int64_t ldk = c->kv->n_embd_kv, ldv = c->kv->n_embd_kv;
+    if (j->transposed) {
+        kp = c->kt + (int64_t)g * hd * c->kt_ld;
+        ldk = c->kt_ld;
+        if (c->kv->type == TENSOR_F32)
+            vp = (const float *)kv_cache_row(c->kv, j->layer, 1, 0) + (int64_t)g * hd;
+        else
+            vp = c->vf + (int64_t)g * hd;
+    } else if (c->kv->type == TENSOR_F32) {
         kp = (const float *)kv_cache_row(c->kv, j->layer, 0, 0) + (int64_t)g * hd;
         vp = (const float *)kv_cache_row(c->kv, j->layer, 1, 0) + (int64_t)g * hd;
-        ldk = ldv = c->kv->n_embd_kv;
     } else {
         kv_cache_read_head(c->kv, j->layer, 0, kv_len, g, hd, kf, hd);
         kv_cache_read_head(c->kv, j->layer, 1, kv_len, g, hd, vf, hd);
@@ -289,7 +322,8 @@ static void att_unit(att_job *j, float *scratch, int32_t g, int32_t r0, int32_t 
             else
                 memcpy(dst, src, (size_t)hd * sizeof(float));
         }
-    if (gemm_f32(NULL, GEMM_B_NK, rows, kv_len, hd, qs, hd, kp, ldk, s, kv_len, NULL)) {
+    if (gemm_f32(NULL, j->transposed ? GEMM_B_KN : GEMM_B_NK, rows, kv_len, hd, qs, hd, kp, ldk,
+                 s, kv_len, NULL)) {
         atomic_store(&j->failed, 1);
         return;
     }
@@ -297,21 +331,7 @@ static void att_unit(att_job *j, float *scratch, int32_t g, int32_t r0, int32_t 
         for (int32_t i = 0; i < m; i++) {
             float *sr = s + ((int64_t)r * m + i) * kv_len;
             int32_t visible = j->pos0 + r0 + i + 1; /* causal: keys 0..pos */
-            float mx = -INFINITY;
-            for (int32_t t = 0; t < visible; t++) {
-                sr[t] *= kq_scale;
-                if (sr[t] > mx)
-                    mx = sr[t];
-            }
-            double sum = 0.0;
-            for (int32_t t = 0; t < visible; t++) {
-                float e = expf(sr[t] - mx);
-                sr[t] = e;
-                sum += (double)e;
-            }
-            float inv = (float)(1.0 / sum);
-            for (int32_t t = 0; t < visible; t++)
-                sr[t] *= inv;
+            c->softmax_row(sr, visible, kq_scale);
             for (int32_t t = visible; t < kv_len; t++)
                 sr[t] = 0.0f;
         }
@@ -323,6 +343,46 @@ static void att_unit(att_job *j, float *scratch, int32_t g, int32_t r0, int32_t 
         for (int32_t i = 0; i < m; i++)
             memcpy(c->att + (int64_t)(r0 + i) * nq + (int64_t)(g * n_rep + r) * hd,
                    os + ((int64_t)r * m + i) * hd, (size_t)hd * sizeof(float));
+}
+
+/* Before the units: keys [0, kv_len) of the layer to floats, transposed per
+ * head (so Q K^T is a k x n product, the faster GEMM layout), and values to
+ * floats for an F16 cache. One share per (KV head, K or V). */
+static void att_prep_worker(void *arg, int ith, int nth)
+{
+    att_job *j = arg;
+    llm_context *c = j->c;
+    const int32_t hd = c->model->hp.head_dim, n_kv = c->model->hp.n_head_kv;
+    const int32_t kv_len = j->pos0 + j->n;
+    const int64_t nkv = c->kv->n_embd_kv;
+    float *row = c->att_scratch + c->att_scratch_floats * (size_t)ith +
+                 (c->att_scratch_floats - (size_t)hd);
+    for (int u = ith; u < 2 * n_kv; u += nth) {
+        int32_t g = u >> 1;
+        if (u & 1) {
+            if (c->kv->type != TENSOR_F16)
+                continue;
+            for (int32_t p = 0; p < kv_len; p++)
+                fp16_to_f32_row((const uint16_t *)kv_cache_row(c->kv, j->layer, 1, p) +
+                                    (int64_t)g * hd,
+                                c->vf + p * nkv + (int64_t)g * hd, hd);
+            continue;
+        }
+        float *kt = c->kt + (int64_t)g * hd * c->kt_ld;
+        for (int32_t p = 0; p < kv_len; p++) {
+            const float *src;
+            if (c->kv->type == TENSOR_F16) {
+                fp16_to_f32_row((const uint16_t *)kv_cache_row(c->kv, j->layer, 0, p) +
+                                    (int64_t)g * hd,
+                                row, hd);
+                src = row;
+            } else {
+                src = (const float *)kv_cache_row(c->kv, j->layer, 0, p) + (int64_t)g * hd;
+            }
+            for (int32_t d = 0; d < hd; d++)
+                kt[(int64_t)d * c->kt_ld + p] = src[d];
+        }
+    }
 }
 
 static void att_worker(void *arg, int ith, int nth)
@@ -355,6 +415,11 @@ static sl_status attention(llm_context *c, int32_t layer, int32_t pos0, int32_t 
     /* Shares never wait for each other and each share index runs once, so
      * scratch indexed by share is never used twice at the same time: the
      * caller may take over the shares of workers that started late. */
+    /* A batch converts (and transposes) the keys once for all its query
+     * rows; a few rows convert only what their head needs. */
+    j.transposed = n >= ATT_TRANSPOSE_MIN;
+    if (j.transposed)
+        thread_pool_run_independent(c->pool, att_prep_worker, &j);
     thread_pool_run_independent(c->pool, att_worker, &j);
     if (atomic_load(&j.failed))
         return sl_fail(err, SL_ERR_INTERNAL, "%s: attention product failed (layer %d)",
@@ -404,7 +469,7 @@ static sl_status forward_ubatch(llm_context *c, int32_t pos0, int32_t n, float *
             return st;
         add_bias(c->gate, n, ffw, ffw, L->b_gate);
         add_bias(c->up, n, ffw, ffw, L->b_up);
-        swiglu_job sj = {c->gate, c->up, (int64_t)n * ffw};
+        swiglu_job sj = {c->silu_mul, c->gate, c->up, (int64_t)n * ffw};
         if (n > 1)
             thread_pool_run_independent(c->pool, swiglu_worker, &sj);
         else

@@ -646,16 +646,16 @@ static void test_reference_matches_llama_cpp(void **state)
 /* Synthetic F32 models of both architectures (qwen2: half-split RoPE and
  * Q/K/V biases; partial rotary dimensions; separate output matrix) against
  * the reference, prompt in one batch and token by token. */
-static void check_synth(const synth *sy)
+static void check_synth(const synth *sy, int n_tok, int n_ctx)
 {
     char *dir = temp_dir_create();
     char path[512];
     snprintf(path, sizeof path, "%s/%s.gguf", dir, sy->arch);
     synth_write(sy, path);
-    int32_t tokens[23];
-    for (int i = 0; i < 23; i++)
+    int32_t *tokens = malloc((size_t)n_tok * sizeof(int32_t));
+    for (int i = 0; i < n_tok; i++)
         tokens[i] = (i * 37 + 11) % sy->n_vocab;
-    double *ref = ref_forward(path, tokens, 23);
+    double *ref = ref_forward(path, tokens, n_tok);
     sl_error err = {0};
     llm_model *m = NULL;
     if (llm_model_load(path, NULL, &m, &err))
@@ -671,16 +671,17 @@ static void check_synth(const synth *sy)
         tensor_type kvt = kv ? TENSOR_F16 : TENSOR_F32;
         for (int mode = 0; mode < 2; mode++) {
             llm_context *ctx = NULL;
-            assert_int_equal(llm_context_create(m, 32, kvt, NULL, &ctx, &err), SL_OK);
+            assert_int_equal(llm_context_create(m, n_ctx, kvt, NULL, &ctx, &err), SL_OK);
             if (mode == 0) {
-                assert_int_equal(llm_decode(ctx, tokens, 23, logits, &err), SL_OK);
+                assert_int_equal(llm_decode(ctx, tokens, n_tok, logits, &err), SL_OK);
             } else {
-                for (int i = 0; i < 23; i++)
+                for (int i = 0; i < n_tok; i++)
                     assert_int_equal(llm_decode(ctx, &tokens[i], 1, logits, &err), SL_OK);
             }
             double d = max_diff_ref(logits, ref, sy->n_vocab);
-            printf("synthetic %s (rot %d, biases %d): %s cache, %s: max |delta| vs reference %.2e\n",
-                   sy->arch, sy->n_rot, sy->biases, tensor_type_name(kvt),
+            printf("synthetic %s (rot %d, biases %d, %d tokens): %s cache, %s: max |delta| vs "
+                   "reference %.2e\n",
+                   sy->arch, sy->n_rot, sy->biases, n_tok, tensor_type_name(kvt),
                    mode ? "token by token" : "batch", d);
             /* F32 weights and cache: float rounding only; F16 cache rounds
              * keys, values and queries. */
@@ -690,6 +691,7 @@ static void check_synth(const synth *sy)
     }
     free(logits);
     free(ref);
+    free(tokens);
     llm_model_free(m);
     temp_dir_remove(dir);
 }
@@ -699,14 +701,23 @@ static const synth qwen_like = {"qwen2", 64, 4, 2, 96, 2, 101, 16, true, false, 
 static void test_synthetic_qwen2(void **state)
 {
     (void)state;
-    check_synth(&qwen_like);
+    check_synth(&qwen_like, 23, 32);
 }
 
 static void test_synthetic_llama_partial_rope(void **state)
 {
     (void)state;
     synth s = {"llama", 64, 4, 1, 96, 2, 101, 8, false, true, NULL, NULL};
-    check_synth(&s);
+    check_synth(&s, 23, 32);
+}
+
+/* A prompt longer than one micro-batch (512 rows) is split; attention over
+ * several hundred positions. */
+static void test_synthetic_long_prompt(void **state)
+{
+    (void)state;
+    synth s = {"llama", 64, 4, 2, 96, 1, 101, 16, false, true, NULL, NULL};
+    check_synth(&s, 600, 640);
 }
 
 /* Load errors: one line naming the file and the key or tensor. */
@@ -792,6 +803,7 @@ int main(void)
         cmocka_unit_test(test_reference_matches_llama_cpp),
         cmocka_unit_test(test_synthetic_qwen2),
         cmocka_unit_test(test_synthetic_llama_partial_rope),
+        cmocka_unit_test(test_synthetic_long_prompt),
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_load_stats),
     };
