@@ -158,14 +158,18 @@ static sl_status check_shape(loader *ld, const gguf_tensor *t, int n_dims, int64
         ok = have == want[d];
     }
     if (!ok) {
+        char have[96], expect[64];
+        int len = snprintf(have, sizeof have, "[%lld", (long long)t->ne[0]);
+        for (int d = 1; d < t->n_dims && d < 4 && len > 0 && len < (int)sizeof have; d++)
+            len += snprintf(have + len, sizeof have - (size_t)len, ", %lld", (long long)t->ne[d]);
+        if (len > 0 && len < (int)sizeof have - 1)
+            snprintf(have + len, sizeof have - (size_t)len, "]");
         if (n_dims == 1)
-            return sl_fail(ld->err, SL_ERR_MODEL, "%s: tensor '%s' has shape [%lld, %lld], expected [%lld]",
-                           ld->path, t->name, (long long)t->ne[0],
-                           (long long)(t->n_dims > 1 ? t->ne[1] : 1), (long long)ne0);
-        return sl_fail(ld->err, SL_ERR_MODEL,
-                       "%s: tensor '%s' has shape [%lld, %lld], expected [%lld, %lld]", ld->path,
-                       t->name, (long long)t->ne[0], (long long)(t->n_dims > 1 ? t->ne[1] : 1),
-                       (long long)ne0, (long long)ne1);
+            snprintf(expect, sizeof expect, "[%lld]", (long long)ne0);
+        else
+            snprintf(expect, sizeof expect, "[%lld, %lld]", (long long)ne0, (long long)ne1);
+        return sl_fail(ld->err, SL_ERR_MODEL, "%s: tensor '%s' has shape %s, expected %s", ld->path,
+                       t->name, have, expect);
     }
     return SL_OK;
 }

@@ -94,8 +94,12 @@ void llm_model_get_stats(const llm_model *model, llm_model_stats *stats);
 sl_status llm_model_token_embedding(const llm_model *model, int32_t token, float *out,
                                     sl_error *err);
 
+/* The KV cache type to use unless there is a reason not to: half the memory
+ * of F32, and what llama.cpp uses. */
+#define LLM_KV_TYPE_DEFAULT TENSOR_F16
+
 /* A context for up to n_ctx positions (n_ctx <= 0: the model's
- * n_ctx_train). kv_type is TENSOR_F16 (the default choice) or TENSOR_F32.
+ * n_ctx_train). kv_type is TENSOR_F16 (LLM_KV_TYPE_DEFAULT) or TENSOR_F32.
  * pool may be NULL (everything on the calling thread). */
 sl_status llm_context_create(const llm_model *model, int32_t n_ctx, tensor_type kv_type,
                              thread_pool *pool, llm_context **out, sl_error *err);

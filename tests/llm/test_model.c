@@ -356,6 +356,8 @@ typedef struct synth {
     bool biases, tied;
     /* names of tensors / keys to leave out */
     const char *drop_tensor, *drop_key;
+    /* a tensor written with one more row than it should have */
+    const char *grow_tensor;
 } synth;
 
 typedef struct synth_tensor {
@@ -437,6 +439,17 @@ static void synth_write(const synth *sy, const char *path)
     assert_int_equal(gguf_writer_set_f32(w, KEY("attention.layer_norm_rms_epsilon"), 1e-6f, &err),
                      SL_OK);
 #undef KEY
+    for (int i = 0; i < nt; i++)
+        if (sy->grow_tensor && strcmp(sy->grow_tensor, ts[i].name) == 0) {
+            /* keep the data valid: one more row (or element) than needed */
+            int d = ts[i].n_dims - 1;
+            int64_t count = ts[i].ne[0] * (ts[i].n_dims > 1 ? ts[i].ne[1] : 1);
+            int64_t grown = count + ts[i].ne[0] * (d == 1) + (d == 0);
+            ts[i].data = realloc(ts[i].data, (size_t)grown * sizeof(float));
+            for (int64_t k = count; k < grown; k++)
+                ts[i].data[k] = 0;
+            ts[i].ne[d]++;
+        }
     for (int i = 0; i < nt; i++)
         if (!sy->drop_tensor || strcmp(sy->drop_tensor, ts[i].name) != 0)
             assert_int_equal(gguf_writer_add_tensor(w, ts[i].name, TENSOR_F32, ts[i].n_dims,
@@ -696,7 +709,7 @@ static void check_synth(const synth *sy, int n_tok, int n_ctx)
     temp_dir_remove(dir);
 }
 
-static const synth qwen_like = {"qwen2", 64, 4, 2, 96, 2, 101, 16, true, false, NULL, NULL};
+static const synth qwen_like = {"qwen2", 64, 4, 2, 96, 2, 101, 16, true, false, NULL, NULL, NULL};
 
 static void test_synthetic_qwen2(void **state)
 {
@@ -707,7 +720,7 @@ static void test_synthetic_qwen2(void **state)
 static void test_synthetic_llama_partial_rope(void **state)
 {
     (void)state;
-    synth s = {"llama", 64, 4, 1, 96, 2, 101, 8, false, true, NULL, NULL};
+    synth s = {"llama", 64, 4, 1, 96, 2, 101, 8, false, true, NULL, NULL, NULL};
     check_synth(&s, 23, 32);
 }
 
@@ -716,7 +729,7 @@ static void test_synthetic_llama_partial_rope(void **state)
 static void test_synthetic_long_prompt(void **state)
 {
     (void)state;
-    synth s = {"llama", 64, 4, 2, 96, 1, 101, 16, false, true, NULL, NULL};
+    synth s = {"llama", 64, 4, 2, 96, 1, 101, 16, false, true, NULL, NULL, NULL};
     check_synth(&s, 600, 640);
 }
 
@@ -753,6 +766,16 @@ static void test_load_errors(void **state)
     s = qwen_like;
     s.drop_key = "qwen2.block_count";
     expect_load_error(&s, SL_ERR_MODEL, "'qwen2.block_count'");
+    s = qwen_like;
+    s.grow_tensor = "blk.0.attn_k.weight";
+    expect_load_error(&s, SL_ERR_MODEL, "'blk.0.attn_k.weight' has shape [64, 33], expected [64, 32]");
+    s = qwen_like;
+    s.grow_tensor = "blk.1.attn_v.bias";
+    expect_load_error(&s, SL_ERR_MODEL, "'blk.1.attn_v.bias'");
+    s = qwen_like;
+    s.grow_tensor = "token_embd.weight"; /* a vocabulary the output does not match */
+    s.tied = false;
+    expect_load_error(&s, SL_ERR_MODEL, "'output.weight'");
     s = qwen_like;
     s.n_head_kv = 3; /* 4 heads are not a multiple of 3 */
     expect_load_error(&s, SL_ERR_FORMAT, "head_count_kv");
