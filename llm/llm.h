@@ -11,6 +11,7 @@
 #include "llm/quant.h"
 #include "llm/matmul.h"
 #include "llm/gguf.h"
+#include "llm/tokenizer.h"
 #include "llm/model.h"
 #include "llm/sampling.h"
 
