@@ -348,6 +348,108 @@ static void test_prompt_too_long(void **state)
     unload(&l);
 }
 
+static double max_diff_ref(const float *a, const double *ref, int n);
+
+/* The text model of the tiny SmolVLM pair, fed as llama.cpp's mtmd feeds it:
+ * text chunks as token ids, image chunks as the projector's embeddings
+ * (recorded by llama.cpp), at consecutive positions; the logits after the
+ * whole prompt and the greedy continuation against llama.cpp's. */
+static void test_vlm_text_model_with_image_embeddings(void **state)
+{
+    (void)state;
+    REQUIRE_SHARED(gp, "fixtures/vlm/test/golden.json");
+    size_t size;
+    char *text = (char *)read_file_bytes(gp, &size);
+    assert_non_null(text);
+    text = realloc(text, size + 1);
+    text[size] = 0;
+    REQUIRE_SHARED(mp, "fixtures/vlm/tiny-vlm-text-q8_0.gguf");
+    sl_error err = {0};
+    llm_model *m = NULL;
+    if (llm_model_load(mp, NULL, &m, &err))
+        fail_msg("%s", err.msg);
+    const int n_vocab = llm_model_n_vocab(m), e = llm_model_n_embd(m);
+    llm_context *ctx = NULL;
+    assert_int_equal(llm_context_create(m, 512, LLM_KV_TYPE_DEFAULT, NULL, &ctx, &err), SL_OK);
+    float *logits = malloc((size_t)n_vocab * sizeof(float));
+    int n_images = 0;
+    /* walk the chunks in order */
+    const char *p = strstr(text, "\"chunks\"");
+    assert_non_null(p);
+    const char *end = strstr(p, "\"n_past\"");
+    assert_non_null(end);
+    for (;;) {
+        const char *t = strstr(p, "\"type\"");
+        if (!t || t > end)
+            break;
+        bool is_text = strncmp(strchr(t + 6, '"'), "\"text\"", 6) == 0;
+        if (is_text) {
+            int n;
+            double *ids = json_numbers(t, "tokens", &n);
+            int32_t *tok = malloc((size_t)n * sizeof(int32_t));
+            for (int i = 0; i < n; i++)
+                tok[i] = (int32_t)ids[i];
+            if (llm_decode(ctx, tok, n, logits, &err))
+                fail_msg("%s", err.msg);
+            free(ids);
+            free(tok);
+        } else {
+            const char *f = strstr(t, "\"embd_file\"");
+            assert_non_null(f);
+            f = strchr(f + 11, '"') + 1;
+            char rel[96];
+            int len = (int)(strchr(f, '"') - f);
+            snprintf(rel, sizeof rel, "fixtures/vlm/test/%.*s", len, f);
+            const char *ep = shared_path(rel);
+            assert_non_null(ep);
+            size_t bytes;
+            float *embd = (float *)read_file_bytes(ep, &bytes);
+            assert_non_null(embd);
+            assert_int_equal(bytes % ((size_t)e * sizeof(float)), 0);
+            int n = (int)(bytes / ((size_t)e * sizeof(float)));
+            if (llm_decode_embd(ctx, embd, n, logits, &err))
+                fail_msg("%s", err.msg);
+            free(embd);
+            n_images++;
+        }
+        p = t + 6;
+    }
+    int n_logits, n_greedy, n_gap;
+    const char *npp = strstr(text, "\"n_past\"");
+    assert_int_equal(llm_context_pos(ctx), atoi(strchr(npp, ':') + 1));
+    double *ref = json_numbers(text, "logits_after_prompt", &n_logits);
+    double *greedy = json_numbers(text, "greedy", &n_greedy);
+    double *gap = json_numbers(text, "greedy_top2_gap", &n_gap);
+    assert_int_equal(n_logits, n_vocab);
+    assert_int_equal(n_images, 10);
+    double d = max_diff_ref(logits, ref, n_vocab);
+    printf("tiny VLM text model, 10 image chunks + text (%d positions): logits max |delta| vs "
+           "llama.cpp %.4f (tolerance 0.15)\n",
+           llm_context_pos(ctx), d);
+    assert_true(d <= 0.15);
+    int agree = 0;
+    for (int i = 0; i < n_greedy; i++) {
+        int32_t tok = llm_argmax(logits, n_vocab);
+        if (tok != (int32_t)greedy[i]) {
+            assert_true(gap[i] <= 0.1);
+            break;
+        }
+        agree++;
+        if (gap[i] <= 0.1)
+            break;
+        assert_int_equal(llm_decode(ctx, &tok, 1, logits, &err), SL_OK);
+    }
+    printf("tiny VLM: greedy agrees on %d of %d tokens before a near-tie or the end\n", agree,
+           n_greedy);
+    free(ref);
+    free(greedy);
+    free(gap);
+    free(logits);
+    free(text);
+    llm_context_free(ctx);
+    llm_model_free(m);
+}
+
 /* ---- synthetic models written here ---- */
 
 typedef struct synth {
@@ -824,6 +926,7 @@ int main(void)
         cmocka_unit_test(test_decode_embd),
         cmocka_unit_test(test_prompt_too_long),
         cmocka_unit_test(test_reference_matches_llama_cpp),
+        cmocka_unit_test(test_vlm_text_model_with_image_embeddings),
         cmocka_unit_test(test_synthetic_qwen2),
         cmocka_unit_test(test_synthetic_llama_partial_rope),
         cmocka_unit_test(test_synthetic_long_prompt),
