@@ -94,6 +94,8 @@ sl_status llm_context_create(const llm_model *model, int32_t n_ctx, tensor_type 
 
     int64_t hd = hp->head_dim, nq = (int64_t)hp->n_head * hd, nkv = (int64_t)hp->n_head_kv * hd;
     sl_status st = kv_cache_create(hp->n_layer, n_ctx, (int32_t)nkv, kv_type, &c->kv, err);
+    if (st)
+        sl_error_prefix(err, "%s: ", model->path);
     if (!st)
         st = matmul_ctx_create(pool, &c->mm, err);
     if (st) {
@@ -316,10 +318,11 @@ static void att_unit(att_job *j, float *scratch, int32_t g, int32_t r0, int32_t 
         for (int32_t i = 0; i < m; i++) {
             const float *src = c->q + (int64_t)(r0 + i) * nq + (int64_t)(g * n_rep + r) * hd;
             float *dst = qs + ((int64_t)r * m + i) * hd;
-            if (c->kv->type == TENSOR_F16)
-                for (int32_t d = 0; d < hd; d++)
-                    dst[d] = fp16_to_f32(f32_to_fp16(src[d]));
-            else
+            if (c->kv->type == TENSOR_F16) {
+                uint16_t half[LLM_HEAD_DIM_MAX];
+                f32_to_fp16_row(src, half, hd);
+                fp16_to_f32_row(half, dst, hd);
+            } else
                 memcpy(dst, src, (size_t)hd * sizeof(float));
         }
     if (gemm_f32(NULL, j->transposed ? GEMM_B_KN : GEMM_B_NK, rows, kv_len, hd, qs, hd, kp, ldk,

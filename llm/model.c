@@ -16,7 +16,7 @@
 #define LIMIT_EMBD (1 << 16)
 #define LIMIT_LAYERS 1024
 #define LIMIT_HEADS 1024
-#define LIMIT_HEAD_DIM 1024
+#define LIMIT_HEAD_DIM LLM_HEAD_DIM_MAX
 #define LIMIT_FF (1 << 20)
 #define LIMIT_VOCAB (1 << 22)
 #define LIMIT_CTX (1 << 24)

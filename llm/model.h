@@ -13,6 +13,9 @@
  * through the matrix-vector path; both run on the thread pool given at
  * creation, which the context borrows (it must outlive the context).
  *
+ * A model is immutable once loaded: several contexts, on several threads,
+ * may share it. A context is used by one thread at a time.
+ *
  * Numerics follow llama.cpp's CPU backend: activations are quantized to the
  * type ggml pairs with each weight type before a product (llm/matmul.h),
  * RMSNorm sums squares in double, and with an F16 KV cache the queries are

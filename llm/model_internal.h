@@ -7,6 +7,9 @@
 #include "llm/matmul.h"
 #include "llm/model.h"
 
+/* The largest head the loader accepts (ARCH.attention.key_length). */
+#define LLM_HEAD_DIM_MAX 1024
+
 typedef struct llm_layer {
     float *attn_norm;              /* n_embd */
     qmatrix wq, wk, wv, wo;        /* rows = outputs */

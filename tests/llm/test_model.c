@@ -340,6 +340,13 @@ static void test_prompt_too_long(void **state)
     assert_int_equal(llm_context_pos(ctx), 5);
     assert_int_equal(llm_decode(ctx, l.g.prompt, 3, logits, &err), SL_OK);
     assert_int_equal(llm_context_pos(ctx), 8);
+    /* a context far beyond memory is refused up front, naming the model */
+    llm_context *huge = NULL;
+    assert_int_equal(llm_context_create(l.model, 1 << 30, TENSOR_F32, NULL, &huge, &err),
+                     SL_ERR_NOMEM);
+    assert_null(huge);
+    assert_non_null(strstr(err.msg, llm_model_path(l.model)));
+    printf("huge context: %s\n", err.msg);
     int32_t bad = l.n_vocab;
     llm_context_reset(ctx);
     assert_int_equal(llm_decode(ctx, &bad, 1, logits, &err), SL_ERR_ARG);
