@@ -13,5 +13,7 @@
 #include "llm/gguf.h"
 #include "llm/tokenizer.h"
 #include "llm/chat_template.h"
+#include "llm/model.h"
+#include "llm/sampling.h"
 
 #endif

@@ -1,0 +1,355 @@
+/* Decoder benchmark on random-weight models with SmolLM2-135M's shape (dim
+ * 576, 30 layers, 9 heads, 3 KV heads, FFN 1536, GPT-2 vocabulary of 50257,
+ * tied embeddings), written at bench time into a temporary folder as Q8_0
+ * and as Q4_0 (token embedding Q8_0, as in the reference files of
+ * ../shared/anchors.md). The same runs as llama-bench -p 512 -n 128 -r 3:
+ *
+ *   llm_135m_TYPE_file               size of the written file
+ *   llm_135m_TYPE_load               llm_model_load with every page touched
+ *   llm_135m_TYPE_pp512_t{1,2}       prompt of 512 tokens in one call, from an
+ *                                    empty context: tokens per second
+ *   llm_135m_TYPE_tg128_t{1,2}       128 tokens decoded one at a time from an
+ *                                    empty context: tokens per second
+ *   llm_135m_TYPE_tg128_bw_pct       weight bytes read per decoded token times
+ *                                    the best decode rate, as a % of the
+ *                                    read bandwidth measured in this run
+ *   bandwidth_t{1,2}                 STREAM-like read of 512 MiB (best of 5)
+ *   llm_peak_rss                     peak resident memory of the process that
+ *                                    loads and runs the models (mapped
+ *                                    weights, KV cache, scratch; the model
+ *                                    generator and the bandwidth buffer run in
+ *                                    child processes)
+ * Rates are the mean of 3 runs (like llama-bench), after one warm-up.
+ * SIGHTLINE_BENCH_QUICK=1: one run, prompt 128. SIGHTLINE_BENCH_TYPES=q8_0
+ * (or q4_0) limits the models. SIGHTLINE_BENCH_KEEP=1 keeps the model files
+ * (their folder is printed) for profiling. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "llm/llm.h"
+
+enum { N_EMBD = 576, N_LAYER = 30, N_HEAD = 9, N_HEAD_KV = 3, N_FF = 1536, N_VOCAB = 50257 };
+#define BANDWIDTH_BYTES (512u << 20)
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
+static uint64_t rng(void)
+{
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return rng_state * 0x2545F4914F6CDD1DULL;
+}
+
+static float frand(void) /* about N(0, 1): sum of 4 uniforms */
+{
+    float s = 0;
+    for (int i = 0; i < 4; i++)
+        s += (float)(rng() >> 40) / 16777216.0f - 0.5f;
+    return s * 1.73f;
+}
+
+static void die(const char *what, const sl_error *err)
+{
+    fprintf(stderr, "llm bench: %s: %s\n", what, err ? err->msg : "failed");
+    exit(1);
+}
+
+/* ---- the model file ---- */
+
+typedef struct blob {
+    void *data;
+} blob;
+
+static blob blobs[512];
+static int n_blobs;
+
+/* rows x cols of `type`: 16 distinct random rows quantized with the
+ * reference quantizer, repeated (the values do not change the speed). */
+static void *random_matrix(tensor_type type, int64_t rows, int64_t cols, float scale)
+{
+    size_t rb = 0;
+    if (!tensor_type_row_bytes(type, cols, &rb))
+        die("row size", NULL);
+    uint8_t *m = malloc(rb * (size_t)rows);
+    float *x = malloc((size_t)cols * sizeof(float));
+    if (!m || !x)
+        die("out of memory", NULL);
+    int64_t distinct = rows < 16 ? rows : 16;
+    for (int64_t r = 0; r < distinct; r++) {
+        for (int64_t i = 0; i < cols; i++)
+            x[i] = frand() * scale;
+        sl_error err;
+        if (quantize_row_ref(type, x, m + (size_t)r * rb, cols, &err))
+            die("quantize", &err);
+    }
+    for (int64_t r = distinct; r < rows; r++)
+        memcpy(m + (size_t)r * rb, m + (size_t)(r % distinct) * rb, rb);
+    free(x);
+    blobs[n_blobs++].data = m;
+    return m;
+}
+
+static void add(gguf_writer *w, const char *name, tensor_type type, int64_t ne0, int64_t ne1,
+                float scale)
+{
+    int64_t ne[2] = {ne0, ne1};
+    sl_error err;
+    void *data;
+    if (ne1 == 1) { /* norm weights: around 1 */
+        float *v = malloc((size_t)ne0 * sizeof(float));
+        for (int64_t i = 0; i < ne0; i++)
+            v[i] = 1.0f + 0.1f * frand();
+        blobs[n_blobs++].data = v;
+        data = v;
+    } else {
+        data = random_matrix(type, ne1, ne0, scale);
+    }
+    if (gguf_writer_add_tensor(w, name, type, ne1 == 1 ? 1 : 2, ne, data, &err))
+        die(name, &err);
+}
+
+static void write_model(const char *path, tensor_type wtype, tensor_type etype)
+{
+    gguf_writer *w = NULL;
+    sl_error err;
+    if (gguf_writer_create(&w, &err))
+        die("writer", &err);
+    struct {
+        const char *key;
+        uint32_t v;
+    } keys[] = {
+        {"llama.context_length", 8192},  {"llama.embedding_length", N_EMBD},
+        {"llama.block_count", N_LAYER},  {"llama.feed_forward_length", N_FF},
+        {"llama.attention.head_count", N_HEAD}, {"llama.attention.head_count_kv", N_HEAD_KV},
+        {"llama.rope.dimension_count", N_EMBD / N_HEAD},
+    };
+    if (gguf_writer_set_str(w, "general.architecture", "llama", &err))
+        die("key", &err);
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (gguf_writer_set_u32(w, keys[i].key, keys[i].v, &err))
+            die(keys[i].key, &err);
+    if (gguf_writer_set_f32(w, "llama.rope.freq_base", 100000.0f, &err) ||
+        gguf_writer_set_f32(w, "llama.attention.layer_norm_rms_epsilon", 1e-5f, &err))
+        die("key", &err);
+    const int hd = N_EMBD / N_HEAD, nkv = N_HEAD_KV * hd;
+    add(w, "token_embd.weight", etype, N_EMBD, N_VOCAB, 0.5f);
+    add(w, "output_norm.weight", TENSOR_F32, N_EMBD, 1, 0);
+    char name[64];
+    for (int l = 0; l < N_LAYER; l++) {
+#define NAME(what) (snprintf(name, sizeof name, "blk.%d." what, l), name)
+        add(w, NAME("attn_norm.weight"), TENSOR_F32, N_EMBD, 1, 0);
+        add(w, NAME("attn_q.weight"), wtype, N_EMBD, N_EMBD, 0.05f);
+        add(w, NAME("attn_k.weight"), wtype, N_EMBD, nkv, 0.05f);
+        add(w, NAME("attn_v.weight"), wtype, N_EMBD, nkv, 0.05f);
+        add(w, NAME("attn_output.weight"), wtype, N_EMBD, N_EMBD, 0.05f);
+        add(w, NAME("ffn_norm.weight"), TENSOR_F32, N_EMBD, 1, 0);
+        add(w, NAME("ffn_gate.weight"), wtype, N_EMBD, N_FF, 0.05f);
+        add(w, NAME("ffn_up.weight"), wtype, N_EMBD, N_FF, 0.05f);
+        add(w, NAME("ffn_down.weight"), wtype, N_FF, N_EMBD, 0.03f);
+#undef NAME
+    }
+    if (gguf_writer_write(w, path, &err))
+        die(path, &err);
+    gguf_writer_free(w);
+    for (int i = 0; i < n_blobs; i++)
+        free(blobs[i].data);
+    n_blobs = 0;
+}
+
+/* ---- bandwidth ---- */
+
+typedef struct read_job {
+    const uint64_t *buf;
+    size_t words;
+    uint64_t sums[256];
+} read_job;
+
+static void read_part(void *ctx, int ith, int nth)
+{
+    read_job *j = ctx;
+    int64_t b, e;
+    thread_pool_split((int64_t)j->words, 64, ith, nth, &b, &e);
+    uint64_t s[8] = {0};
+    for (int64_t i = b; i + 8 <= e; i += 8)
+        for (int k = 0; k < 8; k++)
+            s[k] += j->buf[i + k];
+    j->sums[ith] = s[0] + s[1] + s[2] + s[3] + s[4] + s[5] + s[6] + s[7];
+}
+
+static double bandwidth(thread_pool *pool)
+{
+    uint64_t *buf = malloc(BANDWIDTH_BYTES);
+    if (!buf)
+        die("out of memory", NULL);
+    for (size_t i = 0; i < BANDWIDTH_BYTES / 8; i++)
+        buf[i] = i * 0x9E3779B97F4A7C15ULL;
+    read_job j = {.buf = buf, .words = BANDWIDTH_BYTES / 8};
+    double best = 0;
+    for (int r = 0; r < 5; r++) {
+        double t0 = now_s();
+        thread_pool_run(pool, read_part, &j);
+        double gbs = (double)BANDWIDTH_BYTES / (now_s() - t0) * 1e-9;
+        best = gbs > best ? gbs : best;
+    }
+    free(buf);
+    return best;
+}
+
+/* ---- runs ---- */
+
+static double run_prompt(llm_context *ctx, const int32_t *tokens, int n, float *logits)
+{
+    sl_error err;
+    llm_context_reset(ctx);
+    double t0 = now_s();
+    if (llm_decode(ctx, tokens, n, logits, &err))
+        die("prompt", &err);
+    return (double)n / (now_s() - t0);
+}
+
+static double run_decode(llm_context *ctx, const int32_t *tokens, int n, float *logits)
+{
+    sl_error err;
+    llm_context_reset(ctx);
+    double t0 = now_s();
+    for (int i = 0; i < n; i++)
+        if (llm_decode(ctx, &tokens[i], 1, logits, &err))
+            die("decode", &err);
+    return (double)n / (now_s() - t0);
+}
+
+static void bench_model(const char *dir, const char *label, tensor_type wtype, tensor_type etype,
+                        thread_pool *pools[2], const double bw[2], bool quick)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/135m-%s.gguf", dir, label);
+    /* Written by a child process so that the generator's buffers do not
+     * count in this process's peak RSS. */
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        write_model(path, wtype, etype);
+        _exit(0);
+    }
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 0)
+        die("writing the model", NULL);
+    sl_error err;
+    llm_model *m = NULL;
+    llm_load_options opts = {.preload = true};
+    if (llm_model_load(path, &opts, &m, &err))
+        die("load", &err);
+    llm_model_stats st;
+    llm_model_get_stats(m, &st);
+    printf("llm_135m_%s_file: %.1f MiB\n", label, (double)st.file_bytes / (1 << 20));
+    printf("llm_135m_%s_load: %.1f ms\n", label, st.load_ms);
+
+    const int n_pp = quick ? 128 : 512, n_tg = 128, reps = quick ? 1 : 3;
+    int32_t *tokens = malloc((size_t)n_pp * sizeof(int32_t));
+    for (int i = 0; i < n_pp; i++)
+        tokens[i] = (int32_t)(rng() % N_VOCAB);
+    float *logits = malloc(N_VOCAB * sizeof(float));
+    /* weights read per decoded token: every layer matrix plus the output
+     * (the tied embedding); the token's own embedding row is negligible */
+    double bytes_per_token = (double)st.weight_bytes;
+    double best_tg = 0;
+    int best_t = 1;
+    for (int t = 0; t < 2; t++) {
+        llm_context *ctx = NULL;
+        if (llm_context_create(m, n_pp + n_tg, TENSOR_F16, pools[t], &ctx, &err))
+            die("context", &err);
+        run_decode(ctx, tokens, 16, logits); /* warm-up */
+        double pp = 0, tg = 0;
+        for (int r = 0; r < reps; r++)
+            pp += run_prompt(ctx, tokens, n_pp, logits) / reps;
+        for (int r = 0; r < reps; r++)
+            tg += run_decode(ctx, tokens, n_tg, logits) / reps;
+        printf("llm_135m_%s_pp%d_t%d: %.1f tok/s\n", label, n_pp, t + 1, pp);
+        printf("llm_135m_%s_tg%d_t%d: %.1f tok/s\n", label, n_tg, t + 1, tg);
+        if (tg > best_tg) {
+            best_tg = tg;
+            best_t = t;
+        }
+        llm_context_free(ctx);
+    }
+    printf("llm_135m_%s_tg128_bw_pct: %.0f %% (t%d, %.1f of %.1f GB/s)\n", label,
+           100.0 * bytes_per_token * best_tg * 1e-9 / bw[best_t], best_t + 1,
+           bytes_per_token * best_tg * 1e-9, bw[best_t]);
+    free(tokens);
+    free(logits);
+    llm_model_free(m);
+    if (!getenv("SIGHTLINE_BENCH_KEEP"))
+        unlink(path);
+}
+
+int main(void)
+{
+    bool quick = getenv("SIGHTLINE_BENCH_QUICK") != NULL;
+    const char *types = getenv("SIGHTLINE_BENCH_TYPES");
+    const char *tmp = getenv("TMPDIR");
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/sightline-bench-llm-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(dir)) {
+        perror("llm bench: mkdtemp");
+        return 1;
+    }
+    /* The bandwidth buffer lives in a child process too (peak RSS). */
+    double bw[2];
+    int fds[2];
+    if (pipe(fds) != 0)
+        die("pipe", NULL);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        for (int t = 0; t < 2; t++) {
+            thread_pool *pool = NULL;
+            if (thread_pool_create(t + 1, &pool, NULL))
+                _exit(1);
+            bw[t] = bandwidth(pool);
+            thread_pool_destroy(pool);
+        }
+        _exit(write(fds[1], bw, sizeof bw) == (ssize_t)sizeof bw ? 0 : 1);
+    }
+    if (pid < 0 || read(fds[0], bw, sizeof bw) != (ssize_t)sizeof bw)
+        die("bandwidth", NULL);
+    waitpid(pid, NULL, 0);
+    close(fds[0]);
+    close(fds[1]);
+    for (int t = 0; t < 2; t++)
+        printf("bandwidth_t%d: %.1f GB/s\n", t + 1, bw[t]);
+    /* Pools after the fork: a child would not inherit their threads. */
+    thread_pool *pools[2];
+    sl_error err;
+    for (int t = 0; t < 2; t++)
+        if (thread_pool_create(t + 1, &pools[t], &err))
+            die("thread pool", &err);
+
+    if (!types || strstr(types, "q8_0"))
+        bench_model(dir, "q8_0", TENSOR_Q8_0, TENSOR_Q8_0, pools, bw, quick);
+    if (!types || strstr(types, "q4_0"))
+        bench_model(dir, "q4_0", TENSOR_Q4_0, TENSOR_Q8_0, pools, bw, quick);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("llm_peak_rss: %.1f MiB\n", (double)ru.ru_maxrss / 1024.0);
+    for (int t = 0; t < 2; t++)
+        thread_pool_destroy(pools[t]);
+    if (getenv("SIGHTLINE_BENCH_KEEP"))
+        printf("# models kept in %s\n", dir);
+    else
+        rmdir(dir);
+    return 0;
+}
