@@ -15,5 +15,6 @@
 #include "llm/chat_template.h"
 #include "llm/model.h"
 #include "llm/sampling.h"
+#include "llm/generate.h"
 
 #endif

@@ -237,3 +237,39 @@ double text_cer(const char *ref, const char *hyp)
     free(row);
     return cer;
 }
+
+double *json_number_array(const char *text, const char *key, int *count)
+{
+    char pat[128];
+    snprintf(pat, sizeof pat, "\"%s\"", key);
+    const char *p = strstr(text, pat);
+    *count = 0;
+    if (!p || !(p = strchr(p + strlen(pat), '[')))
+        return NULL;
+    p++;
+    int cap = 1024, n = 0;
+    double *v = malloc((size_t)cap * sizeof *v);
+    while (v) {
+        while (*p == ' ' || *p == '\n' || *p == ',' || *p == '\r' || *p == '\t')
+            p++;
+        if (*p == ']' || !*p)
+            break;
+        char *end;
+        double d = strtod(p, &end);
+        if (end == p)
+            break;
+        if (n == cap) {
+            cap *= 2;
+            double *grown = realloc(v, (size_t)cap * sizeof *v);
+            if (!grown) {
+                free(v);
+                return NULL;
+            }
+            v = grown;
+        }
+        v[n++] = d;
+        p = end;
+    }
+    *count = n;
+    return v;
+}

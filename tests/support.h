@@ -48,4 +48,9 @@ int run_command(const char *cmd, char **out, char **err);
  * breaks and spacing do not count, letters do. 0 when both are empty. */
 double text_cer(const char *ref, const char *hyp);
 
+/* The numbers of the JSON array that follows "key": in text (malloc'ed,
+ * *count of them); NULL when the key or its array is missing. Enough for
+ * the fixtures' golden files, not a general JSON parser. */
+double *json_number_array(const char *text, const char *key, int *count);
+
 #endif

@@ -1,0 +1,128 @@
+/* `sightline generate` end to end against llama.cpp's outputs on the tiny
+ * fixture models: prompt ids, logits after the prompt (--logits-out) within
+ * the fixtures README's tolerances, and the greedy continuation up to the
+ * first near-tie. */
+#include "tests/app/cli_test.h"
+
+#include <math.h>
+
+const char *cli_program;
+
+typedef struct fixture {
+    const char *name;
+    double logit_tol;
+} fixture;
+
+static const fixture fixtures[] = {
+    {"tiny-spm-f16", 0.05},    {"tiny-spm-q8_0", 0.15},   {"tiny-spm-q4_0", 0.25},
+    {"tiny-spm-q4_k_m", 0.25}, {"tiny-bpe-q8_0", 0.15},
+};
+
+/* The "prompt" string of the golden file (no escapes in these fixtures). */
+static char *golden_prompt(const char *text)
+{
+    const char *p = strstr(text, "\"prompt\"");
+    assert_non_null(p);
+    p = strchr(p + 8, '"');
+    assert_non_null(p);
+    const char *e = strchr(p + 1, '"');
+    return strndup(p + 1, (size_t)(e - p - 1));
+}
+
+static void check_fixture(const fixture *fx, const char *dir)
+{
+    char rel[256];
+    snprintf(rel, sizeof rel, "fixtures/llm/%s.golden.json", fx->name);
+    REQUIRE_SHARED(gpath, rel);
+    size_t n;
+    char *golden = (char *)read_file_bytes(gpath, &n);
+    golden = realloc(golden, n + 1);
+    golden[n] = '\0';
+    char *prompt = golden_prompt(golden);
+    snprintf(rel, sizeof rel, "fixtures/llm/%s.gguf", fx->name);
+    char *model = strdup(shared_path(rel));
+    char logits_path[4200], args[9000];
+    snprintf(logits_path, sizeof logits_path, "%s/%s.logits", dir, fx->name);
+    snprintf(args, sizeof args,
+             "-q --threads 1 generate -m '%s' -p '%s' -n 16 --temp 0 --json --logits-out '%s'",
+             model, prompt, logits_path);
+    cli_result r = cli_run(args);
+    assert_int_equal(r.status, 0);
+
+    int n_want, n_got, n_ref, n_greedy, n_gap, n_gen;
+    double *want = json_number_array(golden, "prompt_tokens", &n_want);
+    double *got = json_number_array(r.out, "prompt_tokens", &n_got);
+    assert_int_equal(n_got, n_want);
+    for (int i = 0; i < n_want; i++)
+        assert_true(got[i] == want[i]);
+
+    double *ref = json_number_array(golden, "logits_after_prompt", &n_ref);
+    size_t nb;
+    float *logits = (float *)read_file_bytes(logits_path, &nb);
+    assert_int_equal(nb, (size_t)n_ref * sizeof(float));
+    double max_diff = 0;
+    for (int i = 0; i < n_ref; i++)
+        max_diff = fmax(max_diff, fabs(logits[i] - ref[i]));
+
+    double *greedy = json_number_array(golden, "greedy", &n_greedy);
+    double *gap = json_number_array(golden, "greedy_top2_gap", &n_gap);
+    double *gen = json_number_array(r.out, "tokens", &n_gen);
+    int same = 0;
+    for (int i = 0; i < n_greedy && i < n_gap; i++) {
+        if (gap[i] <= 0.1)
+            break; /* a near-tie: paths may part from here */
+        assert_true(i < n_gen);
+        assert_true(gen[i] == greedy[i]);
+        same++;
+    }
+    print_message("%s: logits max |d| %.4f (limit %.2f), greedy identical for %d steps\n",
+                  fx->name, max_diff, fx->logit_tol, same);
+    assert_true(max_diff <= fx->logit_tol);
+    free(want), free(got), free(ref), free(logits), free(greedy), free(gap), free(gen);
+    cli_result_free(&r);
+    free(prompt);
+    free(model);
+    free(golden);
+}
+
+static void test_fixtures(void **state)
+{
+    (void)state;
+    char *dir = temp_dir_create();
+    for (size_t i = 0; i < sizeof fixtures / sizeof fixtures[0]; i++)
+        check_fixture(&fixtures[i], dir);
+    temp_dir_remove(dir);
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    cli_result r = cli_run("generate -m /nonexistent/model.gguf -p hi");
+    assert_int_equal(r.status, 3);
+    assert_int_equal(count_lines(r.err), 1);
+    assert_non_null(strstr(r.err, "/nonexistent/model.gguf"));
+    cli_result_free(&r);
+
+    char args[600];
+    snprintf(args, sizeof args, "generate -m '%s' -p hi", asset_path("samples/menu.png"));
+    r = cli_run(args);
+    assert_int_equal(r.status, 6);
+    assert_int_equal(count_lines(r.err), 1);
+    cli_result_free(&r);
+
+    r = cli_run("generate -p hi --temp warm");
+    assert_int_equal(r.status, 2);
+    cli_result_free(&r);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return 2;
+    cli_program = argv[1];
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fixtures),
+        cmocka_unit_test(test_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
