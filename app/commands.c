@@ -12,6 +12,7 @@ const command *const sightline_commands[] = {
     &cmd_memory,
     &cmd_profile,
     &cmd_feedback,
+    &cmd_chat,
     &cmd_generate,
     &cmd_model,
     &cmd_tokenize,

@@ -8,6 +8,7 @@ extern const command cmd_help;
 extern const command cmd_model;
 extern const command cmd_tokenize;
 extern const command cmd_generate;
+extern const command cmd_chat;
 extern const command cmd_history;
 extern const command cmd_read;
 extern const command cmd_describe;

@@ -115,6 +115,49 @@ static void test_errors(void **state)
     cli_result_free(&r);
 }
 
+/* The first turn of a chat is `generate --chat`; the second builds on the
+ * cached first (same answers as a fresh run would give, greedy). */
+static void test_chat_turns(void **state)
+{
+    (void)state;
+    REQUIRE_SHARED(model_path, "fixtures/llm/tiny-bpe-q8_0.gguf");
+    char *model = strdup(model_path);
+    char args[4600];
+    snprintf(args, sizeof args,
+             "-q generate -m '%s' --chat-template chatml -p 'Hello' -n 8 --temp 0", model);
+    cli_result one = cli_run(args);
+    assert_int_equal(one.status, 0);
+    snprintf(args, sizeof args,
+             "-q chat -m '%s' --chat-template chatml -n 8 --temp 0 < /dev/null", model);
+    cli_result none = cli_run(args);
+    assert_int_equal(none.status, 0);
+    assert_string_equal(none.out, "");
+    cli_result_free(&none);
+
+    char *dir = temp_dir_create();
+    char input[4200];
+    snprintf(input, sizeof input, "%s/in.txt", dir);
+    const char *lines = "Hello\nAnd then?\n";
+    assert_int_equal(write_file_bytes(input, lines, strlen(lines)), 0);
+    snprintf(args, sizeof args,
+             "-q chat -m '%s' --chat-template chatml -n 8 --temp 0 < '%s'", model, input);
+    cli_result two = cli_run(args);
+    assert_int_equal(two.status, 0);
+    assert_int_equal(count_lines(two.out), 2);
+    /* The first answer line equals generate's output. */
+    size_t first = strcspn(two.out, "\n");
+    assert_int_equal(first, strcspn(one.out, "\n"));
+    assert_memory_equal(two.out, one.out, first);
+    /* Twice the same conversation: the same answers. */
+    cli_result again = cli_run(args);
+    assert_string_equal(again.out, two.out);
+    cli_result_free(&again);
+    cli_result_free(&two);
+    cli_result_free(&one);
+    temp_dir_remove(dir);
+    free(model);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -123,6 +166,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fixtures),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_chat_turns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
