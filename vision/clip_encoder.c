@@ -11,11 +11,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "llm/cpu_features.h"
 #include "llm/fp16.h"
 #include "vision/clip_internal.h"
+#include "vision/clip_simd_internal.h"
+
+/* The row operations, plain C or AVX-512 (chosen once per encoder). */
+typedef struct row_kernels {
+    void (*softmax)(float *s, int64_t rows, int64_t n, float scale);
+    void (*norm)(const float *x, float *y, int64_t n, float eps, const float *w, const float *b);
+    void (*act)(float *d, const float *b, int64_t n, const uint16_t *table, bool clamp);
+} row_kernels;
 
 struct clip_encoder {
     const clip_model *m;
+    row_kernels rk;
     thread_pool *pool;
     matmul_ctx *mm;
     int nth;
@@ -25,8 +35,10 @@ struct clip_encoder {
     float *q, *k, *v, *attn; /* n x e */
     float *ff;      /* n x f */
     float *scores;  /* nth x n x n */
+    uint16_t *kv_half;    /* nth x (K_h, V_h^T) in F16 or BF16 */
+    matmul_ctx **head_mm; /* nth contexts without a pool, for attention */
+    matmul_precision precision;
     float *proj;    /* the projector's scratch */
-    float *out_tmp; /* one-shot form */
 };
 
 /* ---- row operations, split over the pool ---- */
@@ -41,6 +53,7 @@ typedef enum row_op {
 
 typedef struct row_job {
     row_op op;
+    const row_kernels *rk;
     const clip_model *m;
     int64_t rows, cols;
     const float *src;
@@ -72,6 +85,12 @@ static void layer_norm_row(const float *x, float *y, int64_t n, float eps, const
     }
 }
 
+static void act_row(float *d, const float *b, int64_t n, const uint16_t *table, bool clamp)
+{
+    for (int64_t i = 0; i < n; i++)
+        d[i] = clip_act_scalar(b ? d[i] + b[i] : d[i], table, clamp);
+}
+
 static void row_worker(void *ctx, int ith, int nth)
 {
     const row_job *j = ctx;
@@ -83,7 +102,7 @@ static void row_worker(void *ctx, int ith, int nth)
         const float *s = j->src ? j->src + r * n : NULL;
         switch (j->op) {
         case ROW_NORM:
-            layer_norm_row(s, d, n, j->m->eps, j->w, j->b);
+            j->rk->norm(s, d, n, j->m->eps, j->w, j->b);
             break;
         case ROW_BIAS:
             for (int64_t i = 0; i < n; i++)
@@ -97,20 +116,9 @@ static void row_worker(void *ctx, int ith, int nth)
                 for (int64_t i = 0; i < n; i++)
                     d[i] += s[i];
             break;
-        case ROW_ACT: {
-            const uint16_t *tab = j->m->act_table;
-            bool gelu = j->m->ffn_op == CLIP_FFN_GELU;
-            for (int64_t i = 0; i < n; i++) {
-                float v = j->b ? d[i] + j->b[i] : d[i];
-                if (gelu && v <= -10.0f)
-                    d[i] = 0.0f;
-                else if (gelu && v >= 10.0f)
-                    d[i] = v;
-                else
-                    d[i] = fp16_to_f32(tab[f32_to_fp16(v)]);
-            }
+        case ROW_ACT:
+            j->rk->act(d, j->b, n, j->m->act_table, j->m->ffn_op == CLIP_FFN_GELU);
             break;
-        }
         case ROW_EMBED: {
             const float *p = j->pos + r * n;
             for (int64_t i = 0; i < n; i++)
@@ -124,17 +132,25 @@ static void row_worker(void *ctx, int ith, int nth)
 static void rows_run(clip_encoder *e, row_op op, int64_t rows, int64_t cols, const float *src,
                      float *dst, const float *w, const float *b)
 {
-    row_job j = {.op = op, .m = e->m, .rows = rows, .cols = cols, .src = src, .dst = dst,
-                 .w = w, .b = b, .pos = e->m->pos.data};
+    row_job j = {.op = op, .rk = &e->rk, .m = e->m, .rows = rows, .cols = cols, .src = src,
+                 .dst = dst, .w = w, .b = b, .pos = e->m->pos.data};
     thread_pool_run_independent(e->pool, row_worker, &j);
 }
 
-/* ---- attention, split by heads ---- */
+/* ---- attention, split by heads ----
+ *
+ * Like llama.cpp's CPU flash attention, K and V are rounded to F16 (to
+ * bfloat16 under MATMUL_PRECISION_BF16) and both products go through
+ * matmul: scores = Q_h K_h^T with K_h as the "weights", then
+ * out_h = P V_h with V_h^T as the weights. Each thread takes whole heads
+ * with its own matmul context (no pool: the heads are the parallelism). */
 
 typedef struct attn_job {
     const clip_model *m;
     const float *q, *k, *v;
-    float *out, *scores;
+    float *out;
+    clip_encoder *e;
+    tensor_type kv_type;
     sl_status status;
 } attn_job;
 
@@ -159,20 +175,38 @@ static void softmax_rows(float *s, int64_t rows, int64_t n, float scale)
     }
 }
 
+static inline uint16_t to_half(tensor_type t, float f)
+{
+    return t == TENSOR_BF16 ? f32_to_bf16(f) : f32_to_fp16(f);
+}
+
 static void attn_worker(void *ctx, int ith, int nth)
 {
     attn_job *j = ctx;
     const clip_model *m = j->m;
-    int64_t n = m->n_patches, e = m->n_embd, d = e / m->n_head;
-    float *s = j->scores + (size_t)ith * (size_t)n * (size_t)n;
+    clip_encoder *e = j->e;
+    int64_t n = m->n_patches, dm = m->n_embd, d = dm / m->n_head;
+    float *s = e->scores + (size_t)ith * (size_t)n * (size_t)n;
+    uint16_t *kh = e->kv_half + (size_t)ith * 2 * (size_t)n * (size_t)d;
+    uint16_t *vt = kh + (size_t)n * (size_t)d;
+    matmul_ctx *mm = e->head_mm[ith];
     float scale = 1.0f / sqrtf((float)d);
     for (int h = ith; h < m->n_head; h += nth) {
-        sl_status st = gemm_f32(NULL, GEMM_B_NK, n, n, d, j->q + h * d, e, j->k + h * d, e, s,
-                                n, NULL);
+        for (int64_t t = 0; t < n; t++) {
+            const float *vr = j->v + t * dm + h * d;
+            if (j->kv_type == TENSOR_BF16)
+                f32_to_bf16_row(j->k + t * dm + h * d, kh + t * d, d);
+            else
+                f32_to_fp16_row(j->k + t * dm + h * d, kh + t * d, d);
+            for (int64_t c = 0; c < d; c++)
+                vt[c * n + t] = to_half(j->kv_type, vr[c]);
+        }
+        qmatrix kw = {.type = j->kv_type, .rows = n, .cols = d, .data = kh};
+        qmatrix vw = {.type = j->kv_type, .rows = d, .cols = n, .data = vt};
+        sl_status st = matmul(mm, &kw, j->q + h * d, dm, n, s, n, NULL);
         if (st == SL_OK) {
-            softmax_rows(s, n, n, scale);
-            st = gemm_f32(NULL, GEMM_B_KN, n, d, n, s, n, j->v + h * d, e, j->out + h * d, e,
-                          NULL);
+            e->rk.softmax(s, n, n, scale);
+            st = matmul(mm, &vw, s, n, n, j->out + h * d, dm, NULL);
         }
         if (st != SL_OK)
             j->status = st;
@@ -195,6 +229,12 @@ sl_status clip_encoder_create(const clip_model *m, thread_pool *pool, clip_encod
         return sl_fail(err, SL_ERR_NOMEM, "clip encoder: no memory");
     e->m = m;
     e->pool = pool;
+    e->rk = (row_kernels){softmax_rows, layer_norm_row, act_row};
+#if defined(SL_HAVE_X86_SIMD)
+    if (simd_level_active() == SIMD_AVX512)
+        e->rk = (row_kernels){clip_softmax_rows_avx512, clip_layer_norm_avx512,
+                              clip_act_row_avx512};
+#endif
     e->nth = thread_pool_threads(pool);
     sl_status st = matmul_ctx_create(pool, &e->mm, err);
     if (st != SL_OK) {
@@ -212,9 +252,17 @@ sl_status clip_encoder_create(const clip_model *m, thread_pool *pool, clip_encod
     e->attn = alloc_floats(ne);
     e->ff = alloc_floats(n * (size_t)m->n_ff);
     e->scores = alloc_floats((size_t)e->nth * n * n);
+    e->kv_half = malloc((size_t)e->nth * 2 * ne / (size_t)m->n_head * sizeof(uint16_t) + 64);
+    e->head_mm = calloc((size_t)e->nth, sizeof *e->head_mm);
+    for (int i = 0; e->head_mm && i < e->nth && st == SL_OK; i++)
+        st = matmul_ctx_create(NULL, &e->head_mm[i], err);
+    if (st != SL_OK) {
+        clip_encoder_free(e);
+        return st;
+    }
     e->proj = alloc_floats(m->proj->scratch_floats(m));
     if (!e->patches || !e->x || !e->h || !e->q || !e->k || !e->v || !e->attn || !e->ff ||
-        !e->scores || !e->proj) {
+        !e->scores || !e->proj || !e->kv_half || !e->head_mm) {
         clip_encoder_free(e);
         return sl_fail(err, SL_ERR_NOMEM, "%s: no memory for the encoder's activations",
                        m->path);
@@ -228,8 +276,13 @@ void clip_encoder_free(clip_encoder *e)
     if (!e)
         return;
     matmul_ctx_destroy(e->mm);
+    if (e->head_mm)
+        for (int i = 0; i < e->nth; i++)
+            matmul_ctx_destroy(e->head_mm[i]);
+    free(e->head_mm);
+    free(e->kv_half);
     float *bufs[] = {e->patches, e->x, e->h, e->q, e->k, e->v, e->attn, e->ff, e->scores,
-                     e->proj, e->out_tmp};
+                     e->proj};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
     free(e);
@@ -238,6 +291,9 @@ void clip_encoder_free(clip_encoder *e)
 void clip_encoder_set_precision(clip_encoder *e, matmul_precision p)
 {
     matmul_ctx_set_precision(e->mm, p);
+    for (int i = 0; i < e->nth; i++)
+        matmul_ctx_set_precision(e->head_mm[i], p);
+    e->precision = p;
 }
 
 /* Each patch's pixels in the convolution kernel's order (c, y, x). */
@@ -271,7 +327,8 @@ static sl_status encoder_block(clip_encoder *e, const clip_layer *l, sl_error *e
     for (int i = 0; i < 3; i++)
         if (bias[i]->data)
             rows_run(e, ROW_BIAS, n, d, NULL, y[i], NULL, bias[i]->data);
-    attn_job aj = {.m = m, .q = e->q, .k = e->k, .v = e->v, .out = e->attn, .scores = e->scores,
+    attn_job aj = {.m = m, .q = e->q, .k = e->k, .v = e->v, .out = e->attn, .e = e,
+                   .kv_type = e->precision == MATMUL_PRECISION_BF16 ? TENSOR_BF16 : TENSOR_F16,
                    .status = SL_OK};
     thread_pool_run_independent(e->pool, attn_worker, &aj);
     if (aj.status != SL_OK)

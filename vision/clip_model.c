@@ -107,7 +107,8 @@ static sl_status get_mean_std(clip_model *m, const char *key, float out[3], sl_e
  * inputs beyond +-10 pass through or give 0. The same table here. */
 static sl_status build_act_table(clip_model *m, sl_error *err)
 {
-    m->act_table = malloc(65536 * sizeof(uint16_t));
+    /* + 2: the AVX-512 lookup reads 32-bit words */
+    m->act_table = calloc(65536 + 2, sizeof(uint16_t));
     if (!m->act_table)
         return sl_fail(err, SL_ERR_NOMEM, "%s: no memory for the activation table", m->path);
     for (uint32_t i = 0; i < 65536; i++) {
