@@ -125,7 +125,7 @@ void rgb_image_free(rgb_image *img);
 /* mtmd's bilinear: corners aligned (x * (sw-1)/(tw-1)), results truncated. */
 void image_resize_bilinear(const rgb_image *src, rgb_image *dst);
 /* mtmd's bicubic (Catmull-Rom-like cubic through 4 samples, rounded). */
-void image_resize_bicubic(const rgb_image *src, rgb_image *dst);
+sl_status image_resize_bicubic(const rgb_image *src, rgb_image *dst, sl_error *err);
 /* Aspect-preserving bicubic resize into dst's size, centred on black, as
  * mtmd's resize with PAD_CEIL. */
 sl_status image_resize_bicubic_pad(const rgb_image *src, rgb_image *dst, sl_error *err);

@@ -85,38 +85,74 @@ static inline float cubic4(float p0, float p1, float p2, float p3, float t)
     return a0 + a1 * t + a2 * t * t + a3 * t * t * t;
 }
 
-void image_resize_bicubic(const rgb_image *src, rgb_image *dst)
+/* mtmd evaluates, for every output pixel, the horizontal cubic on four
+ * source rows and then the vertical cubic through those four values. The
+ * horizontal value depends only on the output column and the source row, so
+ * it is computed once per (source row, output column) pair that is used and
+ * kept: the same float operations on the same inputs, hence the same bytes,
+ * at a fraction of the work when upscaling. */
+static void horizontal_row(const rgb_image *src, int sy, const int *x0, const float *dxs,
+                           int tw, float *out)
+{
+    int nx = src->w;
+    for (int j = 0; j < tw; j++) {
+        int xs[4];
+        for (int q = 0; q < 4; q++)
+            xs[q] = clampi(x0[j] - 1 + q, 0, nx - 1);
+        for (int k = 0; k < 3; k++)
+            out[(size_t)j * 3 + (size_t)k] =
+                cubic4((float)px_at(src, xs[0], sy)[k], (float)px_at(src, xs[1], sy)[k],
+                       (float)px_at(src, xs[2], sy)[k], (float)px_at(src, xs[3], sy)[k], dxs[j]);
+    }
+}
+
+sl_status image_resize_bicubic(const rgb_image *src, rgb_image *dst, sl_error *err)
 {
     int nx = src->w, ny = src->h, tw = dst->w, th = dst->h;
     float tx = (float)nx / (float)tw;
     float ty = (float)ny / (float)th;
+    int *x0 = malloc((size_t)tw * sizeof *x0);
+    float *dxs = malloc((size_t)tw * sizeof *dxs);
+    /* horizontal values of source rows, cached in a ring of 4 + slots keyed by
+     * source row (output rows visit source rows in increasing order) */
+    float *ring = malloc((size_t)8 * (size_t)tw * 3 * sizeof(float));
+    if (!x0 || !dxs || !ring) {
+        free(x0);
+        free(dxs);
+        free(ring);
+        return sl_fail(err, SL_ERR_NOMEM, "image: no memory to resize to %d x %d", tw, th);
+    }
+    int slot_row[8];
+    for (int i = 0; i < 8; i++)
+        slot_row[i] = -1;
+    for (int j = 0; j < tw; j++) {
+        x0[j] = (int)(tx * (float)j);
+        dxs[j] = tx * (float)j - (float)x0[j];
+    }
     for (int i = 0; i < th; i++) {
         int y = (int)(ty * (float)i);
         float dy = ty * (float)i - (float)y;
-        int ys[4];
-        for (int jj = 0; jj < 4; jj++)
-            ys[jj] = clampi(y - 1 + jj, 0, ny - 1);
-        for (int j = 0; j < tw; j++) {
-            int x = (int)(tx * (float)j);
-            float dx = tx * (float)j - (float)x;
-            int xs[4];
-            for (int q = 0; q < 4; q++)
-                xs[q] = clampi(x - 1 + q, 0, nx - 1);
-            uint8_t *o = dst->px + ((size_t)i * (size_t)tw + (size_t)j) * 3;
-            for (int k = 0; k < 3; k++) {
-                float col[4];
-                for (int jj = 0; jj < 4; jj++)
-                    col[jj] = cubic4((float)px_at(src, xs[0], ys[jj])[k],
-                                     (float)px_at(src, xs[1], ys[jj])[k],
-                                     (float)px_at(src, xs[2], ys[jj])[k],
-                                     (float)px_at(src, xs[3], ys[jj])[k], dx);
-                float cc = cubic4(col[0], col[1], col[2], col[3], dy);
-                float r = roundf(cc);
-                r = r < 0.0f ? 0.0f : r > 255.0f ? 255.0f : r;
-                o[k] = (uint8_t)r;
+        const float *rows[4];
+        for (int jj = 0; jj < 4; jj++) {
+            int sy = clampi(y - 1 + jj, 0, ny - 1);
+            int slot = sy & 7;
+            if (slot_row[slot] != sy) {
+                horizontal_row(src, sy, x0, dxs, tw, ring + (size_t)slot * (size_t)tw * 3);
+                slot_row[slot] = sy;
             }
+            rows[jj] = ring + (size_t)slot * (size_t)tw * 3;
+        }
+        uint8_t *o = dst->px + (size_t)i * (size_t)tw * 3;
+        for (size_t q = 0; q < (size_t)tw * 3; q++) {
+            float r = roundf(cubic4(rows[0][q], rows[1][q], rows[2][q], rows[3][q], dy));
+            r = r < 0.0f ? 0.0f : r > 255.0f ? 255.0f : r;
+            o[q] = (uint8_t)r;
         }
     }
+    free(x0);
+    free(dxs);
+    free(ring);
+    return SL_OK;
 }
 
 sl_status image_resize_bicubic_pad(const rgb_image *src, rgb_image *dst, sl_error *err)
@@ -141,7 +177,10 @@ sl_status image_resize_bicubic_pad(const rgb_image *src, rgb_image *dst, sl_erro
     sl_status st = rgb_image_alloc(&tmp, nw, nh, err);
     if (st != SL_OK)
         return st;
-    image_resize_bicubic(src, &tmp);
+    if ((st = image_resize_bicubic(src, &tmp, err)) != SL_OK) {
+        rgb_image_free(&tmp);
+        return st;
+    }
     memset(dst->px, 0, (size_t)tw * (size_t)th * 3);
     int ox = (tw - nw) / 2, oy = (th - nh) / 2;
     for (int y = 0; y < nh; y++)
