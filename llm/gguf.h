@@ -13,7 +13,8 @@
  * that no accessor below can read outside the mapping whatever the bytes.
  * Errors name the file, the field and its byte offset. Refused: version 1,
  * big-endian files, unknown value or tensor types, duplicate keys or tensor
- * names, zero or overflowing dimensions, rows that are not whole blocks,
+ * names, keys or names holding control characters, zero or overflowing
+ * dimensions, rows that are not whole blocks,
  * data offsets that are not aligned or run past the end of the file.
  *
  * A gguf_file is immutable after gguf_open: its accessors may be called
@@ -51,6 +52,11 @@ typedef enum gguf_type {
  * llama.cpp refuses them. */
 #define GGUF_MAX_DIMS 4
 #define GGUF_MAX_NAME 64
+/* Real files hold tens of keys and at most some thousands of tensors; the
+ * limits keep a hostile header from making the reader allocate many times
+ * the file's size in bookkeeping. */
+#define GGUF_MAX_KV (1 << 20)
+#define GGUF_MAX_TENSORS (1 << 20)
 /* Arrays inside arrays deeper than this are refused (they cost the reader
  * stack; no real file nests at all). */
 #define GGUF_MAX_NESTING 8
@@ -75,6 +81,11 @@ typedef struct gguf_tensor {
     size_t size;       /* bytes */
     const void *data;  /* view into the mapping: file position data_offset + offset */
 } gguf_tensor;
+/* gguf_open maps the file at a page boundary, so tensor data is aligned to
+ * the file's alignment (32 unless general.alignment says otherwise; a file
+ * may say 1, so check before casting to wider types). The mapping is
+ * private and read-only: a file truncated by another process while open
+ * raises SIGBUS, as with any mmap reader. */
 
 typedef struct gguf_file gguf_file;
 

@@ -133,6 +133,15 @@ static sl_status read_string(reader *r, const char *what, uint64_t *pos, uint64_
     return SL_OK;
 }
 
+/* Names appear in one-line error messages: no control characters. */
+static bool has_control(const uint8_t *p, uint64_t len)
+{
+    for (uint64_t i = 0; i < len; i++)
+        if (p[i] < 0x20 || p[i] == 0x7f)
+            return true;
+    return false;
+}
+
 static char *copy_cstr(const uint8_t *p, uint64_t len)
 {
     char *s = malloc((size_t)len + 1);
@@ -314,13 +323,12 @@ static sl_status read_kvs(reader *r, uint64_t n_kv)
         uint64_t key_at = r->pos, key_pos = 0, key_len = 0;
         if ((st = read_string(r, what, &key_pos, &key_len)))
             return st;
-        if (key_len == 0 || key_len > MAX_KEY_LEN ||
-            memchr(f->base + key_pos, 0, (size_t)key_len))
+        if (key_len == 0 || key_len > MAX_KEY_LEN || has_control(f->base + key_pos, key_len))
             return sl_fail(r->err, SL_ERR_FORMAT,
                            "%s: %s at byte %" PRIu64 " is %s", f->path, what, key_at,
                            key_len == 0 ? "empty"
                            : key_len > MAX_KEY_LEN ? "longer than 65535 bytes"
-                                                   : "holding a NUL byte");
+                                                   : "holding a control character");
         gguf_kv *kv = &f->kv[i];
         memset(kv, 0, sizeof *kv);
         f->n_kv = (int64_t)i + 1;
@@ -418,10 +426,11 @@ static sl_status read_tensor_infos(reader *r, uint64_t n_tensors, uint64_t **off
         uint64_t name_at = r->pos, name_pos = 0, name_len = 0;
         if ((st = read_string(r, what, &name_pos, &name_len)))
             return st;
-        if (name_len >= GGUF_MAX_NAME || memchr(f->base + name_pos, 0, (size_t)name_len))
+        if (name_len >= GGUF_MAX_NAME || has_control(f->base + name_pos, name_len))
             return sl_fail(r->err, SL_ERR_FORMAT,
                            "%s: %s at byte %" PRIu64 " is %s", f->path, what, name_at,
-                           name_len >= GGUF_MAX_NAME ? "64 bytes or longer" : "holding a NUL byte");
+                           name_len >= GGUF_MAX_NAME ? "64 bytes or longer"
+                                                     : "holding a control character");
         gguf_tensor *t = &f->tensors[i];
         memset(t, 0, sizeof *t);
         f->n_tensors = (int64_t)i + 1;
@@ -527,17 +536,15 @@ static sl_status place_tensor_data(reader *r, const uint64_t *offset_at)
                            " is not a multiple of the alignment %" PRIu32,
                            f->path, t->name, t->offset, offset_at[i], f->alignment);
         if (t->offset > data_len || t->size > data_len - t->offset) {
-            uint64_t start = f->data_offset + (t->offset > data_len ? data_len : t->offset);
-            char end[48];
-            if (t->offset <= data_len && t->size <= UINT64_MAX - f->data_offset - t->offset)
-                snprintf(end, sizeof end, "%" PRIu64, f->data_offset + t->offset + t->size);
-            else
-                snprintf(end, sizeof end, "past 2^64");
-            if (t->offset > data_len)
-                start = t->offset <= UINT64_MAX - f->data_offset ? f->data_offset + t->offset
-                                                                  : UINT64_MAX;
+            char start[32] = "past 2^64", end[32] = "past 2^64";
+            if (t->offset <= UINT64_MAX - f->data_offset) {
+                uint64_t s0 = f->data_offset + t->offset;
+                snprintf(start, sizeof start, "%" PRIu64, s0);
+                if (t->size <= UINT64_MAX - s0)
+                    snprintf(end, sizeof end, "%" PRIu64, s0 + t->size);
+            }
             return sl_fail(r->err, SL_ERR_FORMAT,
-                           "%s: tensor '%s' data [%" PRIu64 "..%s) at byte %" PRIu64
+                           "%s: tensor '%s' data [%s..%s) at byte %" PRIu64
                            " runs past the end of the file (size %" PRIu64 ")",
                            f->path, t->name, start, end, offset_at[i], f->size);
         }
@@ -580,6 +587,14 @@ static sl_status parse(gguf_file *f, sl_error *err)
     uint64_t n_tensors = 0, n_kv = 0;
     if ((st = read_u64(r, "tensor count", &n_tensors)) || (st = read_u64(r, "metadata count", &n_kv)))
         return st;
+    if (n_kv > GGUF_MAX_KV)
+        return sl_fail(err, SL_ERR_FORMAT,
+                       "%s: metadata count %" PRIu64 " at byte 16 is over the limit of %d", f->path,
+                       n_kv, GGUF_MAX_KV);
+    if (n_tensors > GGUF_MAX_TENSORS)
+        return sl_fail(err, SL_ERR_FORMAT,
+                       "%s: tensor count %" PRIu64 " at byte 8 is over the limit of %d", f->path,
+                       n_tensors, GGUF_MAX_TENSORS);
     uint64_t left = remaining(r);
     if (n_kv > left / MIN_KV_BYTES)
         return sl_fail(err, SL_ERR_FORMAT,
