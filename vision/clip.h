@@ -19,10 +19,16 @@
  * (vision/projector_TYPE.c) behind clip_projector_ops (clip_internal.h).
  *
  * Numerics: the encoder follows llama.cpp's ggml graph (F16 weights multiply
- * activations rounded to F16, LayerNorm, tanh-GELU through an F16 table,
- * float attention). Its output matches llama.cpp's within 0.05 (values of
- * RMS about 1) on the shared fixtures; MATMUL_PRECISION_BF16 trades some of
- * that for about twice the speed (clip_encoder_set_precision). */
+ * activations rounded to F16 with float sums, LayerNorm, tanh-GELU through
+ * an F16 table, attention with K and V rounded to F16 as its CPU flash
+ * attention does). Its projected embeddings match llama.cpp's within 0.0025
+ * (values of RMS about 1) on the shared fixtures.
+ * MATMUL_PRECISION_BF16 (clip_encoder_set_precision) multiplies in bfloat16
+ * with AVX-512 BF16 dot products: about twice as fast, embeddings within
+ * 0.025 of llama.cpp's, which moves the tiny fixture model's logits by up
+ * to ~0.03 more (0.154 against llama.cpp's on test.png, limit 0.15). For
+ * describe, where latency matters, BF16 is the better choice; for
+ * conformance runs against llama.cpp, the default. */
 #ifndef SIGHTLINE_VISION_CLIP_H
 #define SIGHTLINE_VISION_CLIP_H
 
