@@ -73,7 +73,8 @@ void clip_softmax_rows_avx512(float *s, int64_t rows, int64_t n, float scale)
             _mm512_storeu_ps(row + i, _mm512_mul_ps(_mm512_loadu_ps(row + i), inv));
         if (i < n) {
             __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
-            _mm512_mask_storeu_ps(row + i, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, row + i), inv));
+            __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, row + i), inv);
+            _mm512_mask_storeu_ps(row + i, m, v);
         }
     }
 }

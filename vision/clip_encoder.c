@@ -364,7 +364,8 @@ static bool widened_products(const clip_encoder *e, int count, const qmatrix w[]
     if (e->precision != MATMUL_PRECISION_GGML || batch < 32)
         return false;
     for (int i = 0; i < count; i++)
-        if (w[i].type != TENSOR_F16 || (w[i].row_stride && w[i].row_stride != 2 * (size_t)w[i].cols))
+        if (w[i].type != TENSOR_F16 ||
+            (w[i].row_stride && w[i].row_stride != 2 * (size_t)w[i].cols))
             return false;
     return true;
 }

@@ -11,13 +11,14 @@
  * loop without bound (real models are far below). */
 enum {
     CLIP_MAX_IMAGE_SIZE = 4096,
-    CLIP_MAX_PATCHES = 16384,
+    CLIP_MAX_PATCHES = 4096, /* attention scores are patches^2 floats per thread */
     CLIP_MAX_EMBD = 16384,
     CLIP_MAX_FF = 65536,
     CLIP_MAX_LAYERS = 256,
     CLIP_MAX_HEADS = 256,
     CLIP_MAX_PICTURE_SIDE = 16384,
-    CLIP_MAX_GRID = 64, /* tiles per side */
+    CLIP_MAX_GRID = 64,   /* tiles per side */
+    CLIP_MAX_TILES = 256, /* tiles per picture (SmolVLM at its 2048 edge: 16) */
 };
 
 /* A vector from the file (bias, norm weight, position embedding), converted

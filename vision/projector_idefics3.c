@@ -75,9 +75,9 @@ static sl_status idefics3_preprocess(const clip_model *m, const frame *img, int 
     if (longest_edge > 0)
         refined_size(img->width, img->height, s, longest_edge, &rw, &rh);
     int cols = rw / s, rows = rh / s;
-    if (cols > CLIP_MAX_GRID || rows > CLIP_MAX_GRID)
-        return sl_fail(err, SL_ERR_LIMIT, "clip_preprocess: %d x %d tiles is more than %d a side",
-                       cols, rows, CLIP_MAX_GRID);
+    if (cols > CLIP_MAX_GRID || rows > CLIP_MAX_GRID || cols * rows > CLIP_MAX_TILES)
+        return sl_fail(err, SL_ERR_LIMIT, "clip_preprocess: %d x %d tiles is more than %d (a "
+                       "smaller longest edge gives fewer)", cols, rows, CLIP_MAX_TILES);
     rgb_image src = {0}, ov = {0}, ref = {0};
     sl_status st = rgb_image_alloc(&src, img->width, img->height, err);
     if (st != SL_OK)

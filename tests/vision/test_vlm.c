@@ -605,6 +605,15 @@ static void test_bad_pictures(void **state)
     frame empty = {0};
     assert_int_equal(clip_preprocess(m, &empty, 0, &t, &err), SL_ERR_ARG);
     assert_null(t.pixels);
+    /* a longest edge that would make thousands of tiles is refused */
+    frame small;
+    assert_int_equal(frame_alloc(&small, 8, 8, &err), SL_OK);
+    assert_int_equal(clip_preprocess(m, &small, 64 * 40, &t, &err), SL_ERR_LIMIT);
+    assert_null(t.pixels);
+    assert_int_equal(clip_preprocess(m, &small, 64 * 16, &t, &err), SL_OK);
+    assert_int_equal(t.n_tiles, 257);
+    clip_tiles_free(&t);
+    frame_free(&small);
     temp_dir_remove(dir);
     clip_model_free(m);
 }
