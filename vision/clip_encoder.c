@@ -38,8 +38,6 @@ struct clip_encoder {
     uint16_t *kv_half;    /* nth x (K_h, V_h^T) in F16 or BF16 */
     matmul_ctx **head_mm; /* nth contexts without a pool, for attention */
     matmul_precision precision;
-    float *xr, *wf; /* F16 products as F32 GEMM: rounded activations, weights */
-    uint16_t *wtmp; /* nth rows of the widest input */
     float *proj;    /* the projector's scratch */
 };
 
@@ -263,15 +261,8 @@ sl_status clip_encoder_create(const clip_model *m, thread_pool *pool, clip_encod
         return st;
     }
     e->proj = alloc_floats(m->proj->scratch_floats(m));
-    size_t kmax = pp > (size_t)m->n_ff ? pp : (size_t)m->n_ff;
-    if ((size_t)m->n_embd > kmax)
-        kmax = (size_t)m->n_embd;
-    size_t wmax = (size_t)m->n_embd * kmax;
-    e->xr = alloc_floats(n * kmax);
-    e->wf = alloc_floats(wmax);
-    e->wtmp = malloc((size_t)e->nth * kmax * sizeof(uint16_t));
     if (!e->patches || !e->x || !e->h || !e->q || !e->k || !e->v || !e->attn || !e->ff ||
-        !e->scores || !e->proj || !e->kv_half || !e->head_mm || !e->xr || !e->wf || !e->wtmp) {
+        !e->scores || !e->proj || !e->kv_half || !e->head_mm) {
         clip_encoder_free(e);
         return sl_fail(err, SL_ERR_NOMEM, "%s: no memory for the encoder's activations",
                        m->path);
@@ -290,9 +281,6 @@ void clip_encoder_free(clip_encoder *e)
             matmul_ctx_destroy(e->head_mm[i]);
     free(e->head_mm);
     free(e->kv_half);
-    free(e->xr);
-    free(e->wf);
-    free(e->wtmp);
     float *bufs[] = {e->patches, e->x, e->h, e->q, e->k, e->v, e->attn, e->ff, e->scores,
                      e->proj};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
@@ -324,79 +312,6 @@ static void im2col(const clip_model *m, const float *px, float *out)
         }
 }
 
-/* F16 weights under MATMUL_PRECISION_GGML. ggml multiplies them with
- * activations rounded to F16, F32 products (exact: 11-bit x 11-bit
- * mantissas) and F32 sums. The same numbers come out of the float GEMM fed
- * with the F16 values widened to float, which on these batches (every patch
- * of a tile) runs 2-3 times faster than the F16 tile kernels. Other types,
- * and the BF16 precision, go through matmul. */
-typedef struct widen_job {
-    const uint16_t *w;
-    float *wf;
-    int64_t rows, cols;
-    const float *x;
-    int64_t ldx, batch;
-    float *xr;
-    uint16_t *tmp; /* a row of cols per thread */
-} widen_job;
-
-static void widen_worker(void *ctx, int ith, int nth)
-{
-    const widen_job *j = ctx;
-    int64_t r0, r1;
-    if (j->w) {
-        thread_pool_split(j->rows, 1, ith, nth, &r0, &r1);
-        for (int64_t r = r0; r < r1; r++)
-            fp16_to_f32_row(j->w + r * j->cols, j->wf + r * j->cols, j->cols);
-    }
-    if (j->x) {
-        uint16_t *tmp = j->tmp + (size_t)ith * (size_t)j->cols;
-        thread_pool_split(j->batch, 1, ith, nth, &r0, &r1);
-        for (int64_t b = r0; b < r1; b++) {
-            f32_to_fp16_row(j->x + b * j->ldx, tmp, j->cols);
-            fp16_to_f32_row(tmp, j->xr + b * j->cols, j->cols);
-        }
-    }
-}
-
-static bool widened_products(const clip_encoder *e, int count, const qmatrix w[], int64_t batch)
-{
-    if (e->precision != MATMUL_PRECISION_GGML || batch < 32)
-        return false;
-    for (int i = 0; i < count; i++)
-        if (w[i].type != TENSOR_F16 ||
-            (w[i].row_stride && w[i].row_stride != 2 * (size_t)w[i].cols))
-            return false;
-    return true;
-}
-
-static sl_status products(clip_encoder *e, int count, const qmatrix w[], const float *x,
-                          int64_t ldx, int64_t batch, float *const y[], const int64_t ldy[],
-                          sl_error *err)
-{
-    if (!widened_products(e, count, w, batch))
-        return matmul_many(e->mm, count, w, x, ldx, batch, y, ldy, err);
-    int64_t k = w[0].cols;
-    widen_job j = {.x = x, .ldx = ldx, .batch = batch, .xr = e->xr, .cols = k,
-                   .tmp = e->wtmp};
-    thread_pool_run_independent(e->pool, widen_worker, &j);
-    for (int i = 0; i < count; i++) {
-        widen_job wj = {.w = w[i].data, .wf = e->wf, .rows = w[i].rows, .cols = k};
-        thread_pool_run_independent(e->pool, widen_worker, &wj);
-        sl_status st = gemm_f32(e->pool, GEMM_B_NK, batch, w[i].rows, k, e->xr, k, e->wf, k,
-                                y[i], ldy[i], err);
-        if (st != SL_OK)
-            return st;
-    }
-    return SL_OK;
-}
-
-static sl_status product(clip_encoder *e, const qmatrix *w, const float *x, int64_t ldx,
-                         int64_t batch, float *y, int64_t ldy, sl_error *err)
-{
-    return products(e, 1, w, x, ldx, batch, &y, &ldy, err);
-}
-
 static sl_status encoder_block(clip_encoder *e, const clip_layer *l, sl_error *err)
 {
     const clip_model *m = e->m;
@@ -406,7 +321,7 @@ static sl_status encoder_block(clip_encoder *e, const clip_layer *l, sl_error *e
     qmatrix qkv[3] = {l->q, l->k, l->v};
     float *y[3] = {e->q, e->k, e->v};
     int64_t ldy[3] = {d, d, d};
-    if ((st = products(e, 3, qkv, e->h, d, n, y, ldy, err)) != SL_OK)
+    if ((st = matmul_many(e->mm, 3, qkv, e->h, d, n, y, ldy, err)) != SL_OK)
         return st;
     const clip_vec *bias[3] = {&l->q_b, &l->k_b, &l->v_b};
     for (int i = 0; i < 3; i++)
@@ -418,14 +333,14 @@ static sl_status encoder_block(clip_encoder *e, const clip_layer *l, sl_error *e
     thread_pool_run_independent(e->pool, attn_worker, &aj);
     if (aj.status != SL_OK)
         return sl_fail(err, aj.status, "%s: attention product failed", m->path);
-    if ((st = product(e, &l->o, e->attn, d, n, e->h, d, err)) != SL_OK)
+    if ((st = matmul(e->mm, &l->o, e->attn, d, n, e->h, d, err)) != SL_OK)
         return st;
     rows_run(e, ROW_ADD_BIAS, n, d, e->h, e->x, NULL, l->o_b.data);
     rows_run(e, ROW_NORM, n, d, e->x, e->h, l->ln2_w.data, l->ln2_b.data);
-    if ((st = product(e, &l->up, e->h, d, n, e->ff, m->n_ff, err)) != SL_OK)
+    if ((st = matmul(e->mm, &l->up, e->h, d, n, e->ff, m->n_ff, err)) != SL_OK)
         return st;
     rows_run(e, ROW_ACT, n, m->n_ff, NULL, e->ff, NULL, l->up_b.data);
-    if ((st = product(e, &l->down, e->ff, m->n_ff, n, e->h, d, err)) != SL_OK)
+    if ((st = matmul(e->mm, &l->down, e->ff, m->n_ff, n, e->h, d, err)) != SL_OK)
         return st;
     rows_run(e, ROW_ADD_BIAS, n, d, e->h, e->x, NULL, l->down_b.data);
     return SL_OK;
@@ -440,7 +355,7 @@ sl_status clip_encoder_run(clip_encoder *e, const float *tile_pixels, float *emb
     int64_t n = m->n_patches, d = m->n_embd;
     sl_status st;
     im2col(m, tile_pixels, e->patches);
-    if ((st = product(e, &m->patch_w, e->patches, m->patch_w.cols, n, e->x, d, err)) != SL_OK)
+    if ((st = matmul(e->mm, &m->patch_w, e->patches, m->patch_w.cols, n, e->x, d, err)) != SL_OK)
         return st;
     rows_run(e, ROW_EMBED, n, d, NULL, e->x, NULL, m->patch_b.data);
     if (m->pre_ln_w.data || m->pre_ln_b.data) {
