@@ -328,7 +328,9 @@ static sl_status encoder_block(clip_encoder *e, const clip_layer *l, sl_error *e
         if (bias[i]->data)
             rows_run(e, ROW_BIAS, n, d, NULL, y[i], NULL, bias[i]->data);
     attn_job aj = {.m = m, .q = e->q, .k = e->k, .v = e->v, .out = e->attn, .e = e,
-                   .kv_type = e->precision == MATMUL_PRECISION_BF16 ? TENSOR_BF16 : TENSOR_F16,
+                   .kv_type = e->precision == MATMUL_PRECISION_BF16 && simd_has_bf16_dot()
+                                  ? TENSOR_BF16
+                                  : TENSOR_F16,
                    .status = SL_OK};
     thread_pool_run_independent(e->pool, attn_worker, &aj);
     if (aj.status != SL_OK)
