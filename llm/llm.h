@@ -11,5 +11,6 @@
 #include "llm/quant.h"
 #include "llm/matmul.h"
 #include "llm/gguf.h"
+#include "llm/tokenizer.h"
 
 #endif

@@ -6,5 +6,6 @@
 #include "vision/frame.h"
 #include "vision/frame_source.h"
 #include "vision/clip.h"
+#include "vision/scene_stats.h"
 
 #endif
