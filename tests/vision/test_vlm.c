@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "llm/llm.h"
 #include "tests/support.h"
 #include "tests/vision/test_vlm_gen.h"
 #include "vision/vision.h"
@@ -275,6 +276,103 @@ static void test_golden_bf16(void **state)
 {
     (void)state;
     check_golden("street", MATMUL_PRECISION_BF16, EMBD_TOL, NULL);
+}
+
+/* The prompt's token ids: our chunks' text tokenized (no BOS, special
+ * tokens parsed), runs between images equal llama.cpp's text chunks. */
+static void append_ids(int32_t *run, size_t *n, size_t cap, const tokenizer *tok,
+                       const char *text)
+{
+    int32_t *ids;
+    size_t k;
+    sl_error err = {0};
+    if (tokenizer_encode(tok, text, strlen(text), false, true, &ids, &k, &err) != SL_OK)
+        fail_msg("%s", err.msg);
+    assert_true(*n + k <= cap);
+    memcpy(run + *n, ids, k * sizeof *ids);
+    *n += k;
+    free(ids);
+}
+
+static void check_token_ids(const char *name)
+{
+    char rel[256];
+    REQUIRE_SHARED(mp, "fixtures/vlm/tiny-vlm-mmproj-f16.gguf");
+    char *mmproj = strdup(mp);
+    REQUIRE_SHARED(tp, "fixtures/vlm/tiny-vlm-text-q8_0.gguf");
+    char *text = strdup(tp);
+    snprintf(rel, sizeof rel, "fixtures/vlm/%s.png", name);
+    REQUIRE_SHARED(pp, rel);
+    char *png = strdup(pp);
+    snprintf(rel, sizeof rel, "fixtures/vlm/%s/golden.json", name);
+    REQUIRE_SHARED(jp, rel);
+    size_t jl;
+    char *json = (char *)read_file_bytes(jp, &jl);
+    assert_non_null(json);
+    char *js = realloc(json, jl + 1);
+    assert_non_null(js);
+    js[jl] = 0;
+    gold_chunk gold[64];
+    int n_gold = parse_golden(js, gold, 64);
+    free(js);
+
+    sl_error err = {0};
+    clip_model *m;
+    assert_int_equal(clip_model_load(mmproj, &m, &err), SL_OK);
+    gguf_file *tf;
+    assert_int_equal(gguf_open(text, &tf, &err), SL_OK);
+    tokenizer *tok;
+    if (tokenizer_from_gguf(tf, &tok, &err) != SL_OK)
+        fail_msg("%s", err.msg);
+    frame img = {0};
+    assert_int_equal(frame_load_image(png, &img, &err), SL_OK);
+    clip_tiles tiles;
+    assert_int_equal(clip_preprocess(m, &img, 0, &tiles, &err), SL_OK);
+    vlm_chunks ch;
+    assert_int_equal(vlm_prompt_chunks(m, &tiles, &ch, &err), SL_OK);
+
+    int32_t run[256];
+    size_t n = 0;
+    int g = 0;
+    append_ids(run, &n, 256, tok, "User:");
+    for (int i = 0; i <= ch.count; i++) {
+        bool end = i == ch.count;
+        if (!end && ch.items[i].type == VLM_CHUNK_TEXT) {
+            append_ids(run, &n, 256, tok, ch.items[i].text);
+            continue;
+        }
+        if (end)
+            append_ids(run, &n, 256, tok, "Describe the image.<end_of_utterance>\nAssistant:");
+        assert_true(g < n_gold && !gold[g].is_image);
+        assert_int_equal(n, gold[g].n);
+        for (size_t k = 0; k < n; k++)
+            assert_int_equal(run[k], gold[g].tokens[k]);
+        g++;
+        n = 0;
+        if (end)
+            break;
+        assert_true(g < n_gold && gold[g].is_image);
+        assert_int_equal(ch.items[i].n_tokens, gold[g].n_tokens);
+        g++;
+    }
+    assert_int_equal(g, n_gold);
+    vlm_chunks_free(&ch);
+    clip_tiles_free(&tiles);
+    frame_free(&img);
+    tokenizer_free(tok);
+    gguf_close(tf);
+    clip_model_free(m);
+    free(mmproj);
+    free(text);
+    free(png);
+}
+
+static void test_token_ids(void **state)
+{
+    (void)state;
+    check_token_ids("test");
+    check_token_ids("street");
+    check_token_ids("portrait");
 }
 
 /* ---- sizes the fixtures lack ---- */
@@ -625,6 +723,7 @@ int main(void)
         cmocka_unit_test(test_golden_street_png),
         cmocka_unit_test(test_golden_portrait_png),
         cmocka_unit_test(test_golden_bf16),
+        cmocka_unit_test(test_token_ids),
         cmocka_unit_test(test_grid_rules),
         cmocka_unit_test(test_tiles_are_exact_crops),
         cmocka_unit_test(test_encoder_threads_agree),
