@@ -16,6 +16,8 @@
  *   vlm256m_encode_tile_gflops_{ggml,bf16}_t{1,2}  the same as GFLOP/s
  *   vlm256m_speedup_vs_llamacpp_t2   llama.cpp's 1.78 s per tile (anchors.md,
  *                                    2 threads) / our best at 2 threads
+ *   vlm500m_encode_tile_bf16_t2      SmolVLM-500M's mmproj (the same encoder,
+ *                                    projected to 960): ms per tile
  * The machine is shared: compare figures from quiet runs only. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +71,14 @@ int main(void)
     clip_model *m = NULL;
     if (st == SL_OK)
         st = clip_model_load(path, &m, &err);
+    unlink(path);
+    /* SmolVLM-500M: the same SigLIP encoder, projected to the 960-wide text */
+    snprintf(path, sizeof path, "%s/mmproj-500m-f16.gguf", dir);
+    vlm_gen_shape sh500 = sh;
+    sh500.n_out = 960;
+    clip_model *m500 = NULL;
+    if (st == SL_OK && (st = vlm_gen_write(path, &sh500, &err)) == SL_OK)
+        st = clip_model_load(path, &m500, &err);
     unlink(path);
     rmdir(dir);
     if (st != SL_OK)
@@ -141,6 +151,28 @@ int main(void)
         thread_pool_destroy(pool);
     }
     printf("vlm256m_speedup_vs_llamacpp_t2: %.2f x\n", LLAMACPP_TILE_MS / best_t2);
+    free(out);
+
+    thread_pool *pool2;
+    clip_encoder *enc;
+    if (thread_pool_create(2, &pool2, &err) != SL_OK ||
+        clip_encoder_create(m500, pool2, &enc, &err) != SL_OK)
+        return die(&err);
+    clip_encoder_set_precision(enc, MATMUL_PRECISION_BF16);
+    out = malloc((size_t)clip_tokens_per_tile(m500) * (size_t)clip_n_embd_out(m500) *
+                 sizeof(float));
+    double t500 = 1e30;
+    for (int r = 0; r < reps; r++) {
+        double t0 = now_ms();
+        if (clip_encoder_run(enc, clip_tiles_tile(&tiles, 0), out, &err) != SL_OK)
+            return die(&err);
+        double t = now_ms() - t0;
+        t500 = t < t500 ? t : t500;
+    }
+    printf("vlm500m_encode_tile_bf16_t2: %.1f ms\n", t500);
+    clip_encoder_free(enc);
+    thread_pool_destroy(pool2);
+    clip_model_free(m500);
     free(out);
     clip_tiles_free(&tiles);
     frame_free(&f);
