@@ -5,6 +5,7 @@
 
 #include "vision/frame.h"
 #include "vision/frame_source.h"
+#include "vision/clip.h"
 #include "vision/scene_stats.h"
 #include "vision/image_prep.h"
 #include "vision/ocr.h"
