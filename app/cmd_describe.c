@@ -8,6 +8,7 @@
 #include "app/app_speech.h"
 #include "app/commands.h"
 #include "app/describe_basic.h"
+#include "app/describe_vlm.h"
 #include "app/json.h"
 
 #define INSTALL_VLM_HINT                                                                  \
@@ -18,17 +19,29 @@ typedef struct describe_request {
     const char *camera;
     bool use_camera;
     const char *model, *mmproj;
+    const char *question; /* ask */
+    const char *prompt_template;
+    bool show_prompt;
     bool json;
+    long n_predict;
     speak_request say;
+    llm_cli_options llm;
 } describe_request;
 
-static int parse_describe(int argc, char **argv, describe_request *q)
+/* describe and ask share their options; ask also takes the question. */
+static int parse_describe(const command *cmd, int argc, char **argv, describe_request *q)
 {
     memset(q, 0, sizeof *q);
     speak_request_init(&q->say);
+    llm_cli_options_init(&q->llm);
+    /* Repeatable answers by default: greedy unless --temp says otherwise. */
+    q->llm.sampling.temperature = 0;
+    bool ask = cmd == &cmd_ask;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        int used = speak_parse_option(&cmd_describe, argc, argv, &i, &q->say);
+        int used = speak_parse_option(cmd, argc, argv, &i, &q->say);
+        if (used == 0)
+            used = llm_cli_parse_option(cmd, argc, argv, &i, &q->llm);
         if (used < 0)
             return -used;
         if (used)
@@ -37,31 +50,47 @@ static int parse_describe(int argc, char **argv, describe_request *q)
             q->json = true;
         } else if (strcmp(a, "--camera") == 0) {
             q->use_camera = true;
-        } else if (strcmp(a, "--device") == 0 || strcmp(a, "-m") == 0 ||
-                   strcmp(a, "--model") == 0 || strcmp(a, "--mmproj") == 0) {
+        } else if (strcmp(a, "--show-prompt") == 0) {
+            q->show_prompt = true;
+        } else if (strcmp(a, "-n") == 0) {
+            if (i + 1 >= argc || !cli_parse_int(argv[++i], 1, 4096, &q->n_predict))
+                return cli_usage_error(cmd, "-n wants a number of tokens from 1 to 4096");
+        } else if (strcmp(a, "--device") == 0 || strcmp(a, "--mmproj") == 0 ||
+                   strcmp(a, "--prompt-template") == 0) {
             if (i + 1 >= argc)
-                return cli_usage_error(&cmd_describe, "%s needs a value", a);
+                return cli_usage_error(cmd, "%s needs a value", a);
             const char *v = argv[++i];
             if (a[2] == 'd')
                 q->camera = v;
-            else if (strcmp(a, "--mmproj") == 0)
+            else if (a[2] == 'm')
                 q->mmproj = v;
             else
-                q->model = v;
+                q->prompt_template = v;
         } else if (a[0] == '-' && a[1] != '\0') {
-            return cli_usage_error(&cmd_describe, "unknown option '%s'", a);
+            return cli_usage_error(cmd, "unknown option '%s'", a);
+        } else if (ask && q->path && !q->question) {
+            q->question = a;
+        } else if (ask && q->use_camera && !q->question) {
+            q->question = a;
         } else if (q->path) {
-            return cli_usage_error(&cmd_describe, "one picture at a time");
+            return cli_usage_error(cmd, "one picture at a time");
         } else {
             q->path = a;
         }
     }
+    q->model = q->llm.model;
     if (q->camera)
         q->use_camera = true;
+    if (ask && q->use_camera && q->path && !q->question) {
+        q->question = q->path; /* `ask --camera "question"` */
+        q->path = NULL;
+    }
     if (q->use_camera == (q->path != NULL))
-        return cli_usage_error(&cmd_describe, "give one picture or --camera");
+        return cli_usage_error(cmd, "give one picture or --camera");
+    if (ask && !q->question)
+        return cli_usage_error(cmd, "what is the question?");
     if ((q->model != NULL) != (q->mmproj != NULL) && (q->model || q->mmproj))
-        return cli_usage_error(&cmd_describe, "-m MODEL and --mmproj MMPROJ go together");
+        return cli_usage_error(cmd, "-m MODEL and --mmproj MMPROJ go together");
     return EXIT_OK;
 }
 
@@ -129,25 +158,39 @@ static int describe_without_model(app_context *app, const describe_request *q, f
     return rc;
 }
 
-static int run_describe(app_context *app, int argc, char **argv)
+static int run_vlm_command(const command *cmd, app_context *app, int argc, char **argv)
 {
     describe_request q;
-    int rc = parse_describe(argc, argv, &q);
+    int rc = parse_describe(cmd, argc, argv, &q);
     if (rc != EXIT_OK || (rc = speak_check_output(&q.say)) != EXIT_OK)
         return rc;
     int64_t started = db_now_ms();
     char *model = NULL, *mmproj = NULL;
     app_find_model(MODEL_VLM, q.model, &model);
     app_find_model(MODEL_VLM_MMPROJ, q.mmproj, &mmproj);
-
+    if (cmd == &cmd_ask && !(model && mmproj)) {
+        fprintf(stderr, "sightline: answering questions about a picture needs a "
+                        "vision-language model: scripts/get-models.sh vlm-256m\n");
+        free(model);
+        free(mmproj);
+        return EXIT_MODEL;
+    }
     frame pic;
     if ((rc = app_grab_picture(app, q.use_camera ? NULL : q.path, q.camera, &pic)) == EXIT_OK) {
         if (model && mmproj) {
-            /* Until the VLM lands (issue 5) a given model is refused rather
-             * than silently ignored. */
-            fprintf(stderr, "sightline: %s: describing with a vision-language model is not in "
-                            "this build yet\n", model);
-            rc = EXIT_MODEL;
+            vlm_request r = {
+                .model = model,
+                .mmproj = mmproj,
+                .source = q.path ? q.path : q.camera ? q.camera : "camera",
+                .question = q.question,
+                .prompt_template = q.prompt_template,
+                .llm = q.llm,
+                .json = q.json,
+                .n_predict = (int32_t)q.n_predict,
+                .show_prompt = q.show_prompt,
+                .say = q.say,
+            };
+            rc = describe_with_model(app, &r, &pic, started);
         } else {
             rc = describe_without_model(app, &q, &pic, started);
         }
@@ -156,6 +199,16 @@ static int run_describe(app_context *app, int argc, char **argv)
     free(model);
     free(mmproj);
     return rc;
+}
+
+static int run_describe(app_context *app, int argc, char **argv)
+{
+    return run_vlm_command(&cmd_describe, app, argc, argv);
+}
+
+static int run_ask(app_context *app, int argc, char **argv)
+{
+    return run_vlm_command(&cmd_ask, app, argc, argv);
 }
 
 const command cmd_describe = {
@@ -174,13 +227,43 @@ const command cmd_describe = {
             "the models folder (~/.local/share/sightline/models, or $SIGHTLINE_MODELS).\n"
             "Get them with: scripts/get-models.sh vlm-256m\n"
             "\n"
+            "With a model, the first sentence comes from one tile of the picture and\n"
+            "its overview (quick), then the details from the full tiling, unless the\n"
+            "profile's verbosity is brief. What you asked it to remember that matches\n"
+            "is given to the model as context ('sightline help remember').\n"
+            "\n"
             "Options:\n"
-            "  -m, --model F  the SmolVLM text model (GGUF)\n"
-            "  --mmproj F     its vision projector (mmproj GGUF)\n"
-            "  --json         print the description as JSON\n" SPEAK_OPTIONS_HELP
+            "  --mmproj F     the vision projector (mmproj GGUF) of the -m model\n"
+            "  --json         print the description as JSON: each pass's prompt chunks\n"
+            "                 (text token ids, image chunk sizes), generated ids and text\n"
+            "  --prompt-template T  one pass with exactly this raw prompt; <__media__>\n"
+            "                 marks where the picture goes\n"
+            "  --show-prompt  print each prompt on stderr\n"
+            "  -n N           at most N tokens for the details (default by verbosity: 128,\n"
+            "                 256 when detailed)\n" SPEAK_OPTIONS_HELP LLM_CLI_OPTIONS_HELP
+            "  (describe and ask are greedy unless --temp is given)\n"
             "\n"
             "Examples:\n"
             "  sightline describe kitchen.jpg\n"
             "  sightline describe --camera --speak\n",
     .run = run_describe,
+};
+
+const command cmd_ask = {
+    .name = "ask",
+    .summary = "ask about a picture: sightline ask photo.jpg \"what colour is the car?\"",
+    .help = "usage: sightline ask (PICTURE | --camera [--device DEV]) QUESTION\n"
+            "                     [-m MODEL --mmproj MMPROJ] [--json] [--speak] [--wav FILE]\n"
+            "\n"
+            "Answers QUESTION about the picture with a SmolVLM vision-language model\n"
+            "(found as for 'sightline help describe'). Memories that match the\n"
+            "question are given to the model as context. The answer is kept in the\n"
+            "history.\n"
+            "\n"
+            "Options: as for describe.\n"
+            "\n"
+            "Examples:\n"
+            "  sightline ask fridge.jpg \"is there any milk?\" --speak\n"
+            "  sightline ask --camera \"which bus number is this?\"\n",
+    .run = run_ask,
 };

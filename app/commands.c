@@ -7,6 +7,7 @@
 const command *const sightline_commands[] = {
     &cmd_read,
     &cmd_describe,
+    &cmd_ask,
     &cmd_history,
     &cmd_remember,
     &cmd_memory,

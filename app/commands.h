@@ -12,6 +12,7 @@ extern const command cmd_chat;
 extern const command cmd_history;
 extern const command cmd_read;
 extern const command cmd_describe;
+extern const command cmd_ask;
 extern const command cmd_remember;
 extern const command cmd_memory;
 extern const command cmd_profile;
