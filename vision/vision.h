@@ -4,5 +4,7 @@
 #define SIGHTLINE_VISION_H
 
 #include "vision/frame.h"
+#include "vision/tflite.h"
+#include "vision/tflite_interp.h"
 
 #endif
