@@ -1,0 +1,10 @@
+#include "app/commands.h"
+
+#include <stddef.h>
+
+/* The order here is the order of `sightline --help`: the everyday modes
+ * first, then housekeeping. */
+const command *const sightline_commands[] = {
+    &cmd_help,
+    NULL,
+};
