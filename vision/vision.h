@@ -4,6 +4,7 @@
 #define SIGHTLINE_VISION_H
 
 #include "vision/frame.h"
+#include "vision/hands.h"
 #include "vision/tflite.h"
 #include "vision/tflite_interp.h"
 
