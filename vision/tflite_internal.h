@@ -114,6 +114,14 @@ void tl_parallel(tflite_interp *it, int64_t n, int64_t align, int64_t min_per_th
  * are not clamps. */
 bool tl_activation_range(tflite_activation act, float *lo, float *hi);
 
+/* Clamp written with comparisons, which gcc vectorises (fminf/fmaxf become
+ * library calls without -ffast-math). */
+static inline float tl_clamp(float v, float lo, float hi)
+{
+    v = v < lo ? lo : v;
+    return v > hi ? hi : v;
+}
+
 /* Validates a fused activation: a clamp, or TANH (applied by tl_apply_tanh). */
 sl_status tl_check_activation(const tflite_interp *it, const tl_node *n, tflite_activation act,
                               sl_error *err);

@@ -224,7 +224,7 @@ void tl_apply_activation(tflite_activation act, float *data, int64_t count)
     if (!tl_activation_range(act, &lo, &hi) || act == TFLITE_ACT_NONE)
         return;
     for (int64_t i = 0; i < count; i++)
-        data[i] = fminf(fmaxf(data[i], lo), hi);
+        data[i] = tl_clamp(data[i], lo, hi);
 }
 
 bool tl_conv_geometry(tflite_padding padding, int in, int k, int stride, int dilation, int *out,

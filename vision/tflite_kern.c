@@ -24,7 +24,8 @@
 
 static inline float clampf(float v, float lo, float hi)
 {
-    return fminf(fmaxf(v, lo), hi);
+    v = v < lo ? lo : v;
+    return v > hi ? hi : v;
 }
 
 /* --- plain C ------------------------------------------------------------- */
@@ -195,6 +196,22 @@ static void dw_row_avx512(const tl_dw_args *a, int oy, float *out)
             for (int b = 0; b < 4; b++)
                 _mm512_storeu_ps(o + c0 + 16 * b,
                                  _mm512_min_ps(_mm512_max_ps(acc[b], lo), hi));
+        }
+        if (c0 + 32 <= C) {
+            __m512 acc0 = _mm512_loadu_ps(a->bias + c0), acc1 = _mm512_loadu_ps(a->bias + c0 + 16);
+            for (int ky = ky0; ky < ky1; ky++) {
+                const int iy = iy0 + ky * a->dh;
+                for (int kx = kx0; kx < kx1; kx++) {
+                    const int ix = ix0 + kx * a->dw;
+                    const float *ip = a->in + ((int64_t)iy * a->in_w + ix) * C + c0;
+                    const float *wp = a->w + ((int64_t)ky * a->kw + kx) * C + c0;
+                    acc0 = _mm512_fmadd_ps(_mm512_loadu_ps(ip), _mm512_loadu_ps(wp), acc0);
+                    acc1 = _mm512_fmadd_ps(_mm512_loadu_ps(ip + 16), _mm512_loadu_ps(wp + 16), acc1);
+                }
+            }
+            _mm512_storeu_ps(o + c0, _mm512_min_ps(_mm512_max_ps(acc0, lo), hi));
+            _mm512_storeu_ps(o + c0 + 16, _mm512_min_ps(_mm512_max_ps(acc1, lo), hi));
+            c0 += 32;
         }
         for (; c0 < C; c0 += 16) {
             int left = C - c0;

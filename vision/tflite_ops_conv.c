@@ -297,7 +297,7 @@ static void dw_row_multiplier(const dw_state *s, const float *img, int oy, float
             }
         }
         for (int c = 0; c < s->out_c; c++)
-            o[c] = fminf(fmaxf(o[c], s->lo), s->hi);
+            o[c] = tl_clamp(o[c], s->lo, s->hi);
     }
 }
 
@@ -419,7 +419,7 @@ static void fc_range(void *ctx, int64_t begin, int64_t end, int ith)
         float acc = 0.0f;
         for (int k = 0; k < s->in; k++)
             acc += x[k] * w[k];
-        j->out[i] = fminf(fmaxf(acc + s->bias[o], s->lo), s->hi);
+        j->out[i] = tl_clamp(acc + s->bias[o], s->lo, s->hi);
     }
 }
 

@@ -105,17 +105,17 @@ static void add_range(void *ctx, int64_t begin, int64_t end, int ith)
     switch (s->bc.kind) {
     case BC_SAME:
         for (int64_t i = begin; i < end; i++)
-            out[i] = fminf(fmaxf(a[i] + b[i], lo), hi);
+            out[i] = tl_clamp(a[i] + b[i], lo, hi);
         break;
     case BC_B_PER_CHANNEL:
         for (int64_t i = begin; i < end; i++)
-            out[i] = fminf(fmaxf(a[i] + b[i % j->channels], lo), hi);
+            out[i] = tl_clamp(a[i] + b[i % j->channels], lo, hi);
         break;
     case BC_GENERAL:
         for (int64_t i = begin; i < end; i++) {
             int64_t oa, ob;
             broadcast_offsets(&s->bc, i, &oa, &ob);
-            out[i] = fminf(fmaxf(a[oa] + b[ob], lo), hi);
+            out[i] = tl_clamp(a[oa] + b[ob], lo, hi);
         }
         break;
     }
@@ -159,9 +159,13 @@ static void prelu_range(void *ctx, int64_t begin, int64_t end, int ith)
     const float *restrict x = j->a, *restrict alpha = j->b;
     float *restrict out = j->out;
     switch (j->s->bc.kind) {
+    /* max(x, 0) + alpha * min(x, 0): gcc vectorises this form (min and max),
+     * not a select; equal to TFLite's x >= 0 ? x : alpha * x for finite alpha. */
     case BC_SAME:
-        for (int64_t i = begin; i < end; i++)
-            out[i] = x[i] >= 0.0f ? x[i] : x[i] * alpha[i];
+        for (int64_t i = begin; i < end; i++) {
+            float v = x[i], pos = v < 0.0f ? 0.0f : v, neg = v > 0.0f ? 0.0f : v;
+            out[i] = pos + neg * alpha[i];
+        }
         break;
     case BC_B_PER_CHANNEL: {
         int64_t c = j->channels;
@@ -170,8 +174,10 @@ static void prelu_range(void *ctx, int64_t begin, int64_t end, int ith)
         for (; i < end && i % c; i++)
             out[i] = x[i] >= 0.0f ? x[i] : x[i] * alpha[i % c];
         for (; i + c <= end; i += c)
-            for (int64_t k = 0; k < c; k++)
-                out[i + k] = x[i + k] >= 0.0f ? x[i + k] : x[i + k] * alpha[k];
+            for (int64_t k = 0; k < c; k++) {
+                float v = x[i + k], pos = v < 0.0f ? 0.0f : v, neg = v > 0.0f ? 0.0f : v;
+                out[i + k] = pos + neg * alpha[k];
+            }
         for (; i < end; i++)
             out[i] = x[i] >= 0.0f ? x[i] : x[i] * alpha[i % c];
         break;

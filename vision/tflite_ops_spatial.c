@@ -86,11 +86,11 @@ static void max_pool_rows(void *ctx, int64_t begin, int64_t end, int ith)
                         continue;
                     const float *restrict src = img + ((int64_t)iy * s->in_w + ix) * c;
                     for (int k = 0; k < c; k++)
-                        dst[k] = fmaxf(dst[k], src[k]);
+                        dst[k] = src[k] > dst[k] ? src[k] : dst[k];
                 }
             }
             for (int k = 0; k < c; k++)
-                dst[k] = fminf(fmaxf(dst[k], s->lo), s->hi);
+                dst[k] = tl_clamp(dst[k], s->lo, s->hi);
         }
     }
 }
