@@ -5,6 +5,7 @@
 
 #include "vision/frame.h"
 #include "vision/hands.h"
+#include "vision/signs.h"
 #include "vision/tflite.h"
 #include "vision/tflite_interp.h"
 
