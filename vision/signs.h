@@ -108,6 +108,18 @@ typedef struct sign_result {
 sl_status sign_classify(const sign_classifier *c, sign_kind kind, const sign_sequence *s,
                         sign_result *out, sl_error *err);
 
+/* --- storage ---------------------------------------------------------------- */
+
+/* Taught examples are stored as their landmark frames (features can then
+ * change without losing what the user taught), in a little-endian blob:
+ * "SLSG", version 1, frame count, then per frame the hand count and 2 x 21
+ * x 3 floats. signs_frames_from_blob checks every field of an untrusted blob
+ * (a database can be corrupt). */
+sl_status signs_frames_to_blob(const sign_frame *frames, int n, unsigned char **blob, size_t *size,
+                               sl_error *err);
+sl_status signs_frames_from_blob(const unsigned char *blob, size_t size, sign_frame **frames,
+                                 int *n, sl_error *err);
+
 /* --- segmentation --------------------------------------------------------- */
 
 typedef enum sign_segment_kind {

@@ -331,6 +331,42 @@ static void test_classifier_edges(void **state)
     sign_classifier_free(c);
 }
 
+static void test_blob_round_trip(void **state)
+{
+    (void)state;
+    static sign_frame frames[MAX_FRAMES];
+    synth_rng r = {31};
+    int n = synth_sign_frames(7, &synth_default_variation, &r, frames, MAX_FRAMES); /* two hands */
+    frames[3].n_hands = 0;
+    memset(frames[3].lm, 0, sizeof frames[3].lm);
+    unsigned char *blob;
+    size_t size;
+    sl_error err;
+    assert_int_equal(signs_frames_to_blob(frames, n, &blob, &size, &err), SL_OK);
+    sign_frame *back;
+    int m;
+    assert_int_equal(signs_frames_from_blob(blob, size, &back, &m, &err), SL_OK);
+    assert_int_equal(m, n);
+    assert_memory_equal(back, frames, sizeof(sign_frame) * (size_t)n);
+    free(back);
+    /* Every cut and a wrong count or hand count are refused. */
+    for (size_t cut = 0; cut < size; cut += 97) {
+        assert_int_equal(signs_frames_from_blob(blob, cut, &back, &m, &err), SL_ERR_FORMAT);
+        assert_null(back);
+    }
+    blob[8] ^= 1;
+    assert_int_equal(signs_frames_from_blob(blob, size, &back, &m, &err), SL_ERR_FORMAT);
+    blob[8] ^= 1;
+    blob[12] = 3;
+    assert_int_equal(signs_frames_from_blob(blob, size, &back, &m, &err), SL_ERR_FORMAT);
+    assert_non_null(strstr(err.msg, "3 hands"));
+    blob[12] = 1;
+    memset(blob + 16, 0xff, 4); /* a NaN landmark */
+    assert_int_equal(signs_frames_from_blob(blob, size, &back, &m, &err), SL_ERR_FORMAT);
+    free(blob);
+    assert_int_equal(signs_frames_to_blob(frames, 0, &blob, &size, &err), SL_ERR_ARG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -339,6 +375,7 @@ int main(void)
         cmocka_unit_test(test_dtw),
         cmocka_unit_test(test_segmentation),
         cmocka_unit_test(test_classifier_edges),
+        cmocka_unit_test(test_blob_round_trip),
         cmocka_unit_test(test_sign_recognition),
         cmocka_unit_test(test_letter_recognition),
     };
