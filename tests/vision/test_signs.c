@@ -5,6 +5,7 @@
 #include "vision/vision.h"
 #include "vision/signs_internal.h"
 #include "tests/support.h"
+#include "tests/vision/hand_sketch.h"
 #include "tests/vision/hand_synth.h"
 
 #include <math.h>
@@ -367,6 +368,118 @@ static void test_blob_round_trip(void **state)
     assert_int_equal(signs_frames_to_blob(frames, 0, &blob, &size, &err), SL_ERR_ARG);
 }
 
+/* --- recorded through the real models ------------------------------------- */
+
+static const char *models_dir(void)
+{
+    static char dir[4096];
+    const char *env = getenv("SIGHTLINE_HAND_MODELS");
+    if (env && *env)
+        snprintf(dir, sizeof dir, "%s", env);
+    else
+        snprintf(dir, sizeof dir, "%s", source_path("models/mediapipe"));
+    char probe[4200];
+    snprintf(probe, sizeof probe, "%s/hand_landmark_lite.tflite", dir);
+    FILE *f = fopen(probe, "rb");
+    if (!f) {
+        fprintf(stderr, "skipped: %s not found (run scripts/fetch-hand-models.sh)\n", probe);
+        return NULL;
+    }
+    fclose(f);
+    return dir;
+}
+
+/* The drawn open hand moving along one of four paths, seen by the hand
+ * pipeline (tracking on): the landmarks are the models' own readings. */
+static int record(hands_tracker *t, frame *f, int path, synth_rng *r, sign_frame *out, int max)
+{
+    int n = (int)lrintf(20 * synth_uniform(r, 0.8f, 1.25f));
+    if (n > max)
+        n = max;
+    float scale = synth_uniform(r, 0.22f, 0.32f), roll = synth_uniform(r, -20, 20);
+    float cx = synth_uniform(r, 120, 200), cy = synth_uniform(r, 110, 140);
+    float ra = roll * 3.14159265f / 180;
+    /* Palm lengths in the drawing: about 130 design pixels. */
+    float palm = 130 * scale;
+    hands_reset(t);
+    for (int i = 0; i < n; i++) {
+        float u = (float)i / (float)(n - 1), dx = 0, dy = 0, turn = 0;
+        switch (path) {
+        case 0: dx = 1.2f * u; break;                                     /* sweep across */
+        case 1: dy = 1.0f * u; break;                                     /* rise */
+        case 2: dx = 0.5f * cosf(6.2832f * u) - 0.5f; dy = 0.5f * sinf(6.2832f * u); break;
+        default: turn = 25 * sinf(2 * 6.2832f * u); break;                /* wave */
+        }
+        hand_pose p = {cx + palm * (dx * cosf(ra) + dy * sinf(ra)),
+                       cy + palm * (dx * sinf(ra) - dy * cosf(ra)), scale, roll + turn, false};
+        hand_sketch_draw(f, &p, 1);
+        hand h[HANDS_MAX];
+        int k;
+        sl_error err;
+        if (hands_process(t, f, h, HANDS_MAX, &k, &err))
+            fail_msg("%s", err.msg);
+        sign_frame_from_hands(h, k, &out[i]);
+    }
+    return n;
+}
+
+static void test_recorded_signs(void **state)
+{
+    (void)state;
+    if (!models_dir()) {
+        skip();
+        return;
+    }
+    enum { PATHS = 4, TAUGHT = 3, TRIALS = 2 };
+    static const char *const names[PATHS] = {"across", "rise", "circle", "wave"};
+    hands_options o = {.track = true, .max_hands = 1};
+    hands_tracker *t;
+    sl_error err;
+    if (hands_open(models_dir(), &o, NULL, &t, &err))
+        fail_msg("%s", err.msg);
+    frame f;
+    assert_int_equal(frame_alloc(&f, 320, 240, NULL), SL_OK);
+    static sign_frame frames[MAX_FRAMES];
+    synth_rng r = {11};
+    sign_classifier *c;
+    assert_int_equal(sign_classifier_create(NULL, &c, &err), SL_OK);
+    int seen = 0, total_frames = 0;
+    for (int p = 0; p < PATHS; p++)
+        for (int e = 0; e < TAUGHT; e++) {
+            int n = record(t, &f, p, &r, frames, MAX_FRAMES);
+            for (int i = 0; i < n; i++)
+                seen += frames[i].n_hands == 1;
+            total_frames += n;
+            sign_sequence q;
+            sequence_of(n, frames, &q);
+            assert_int_equal(sign_classifier_add(c, names[p], SIGN_KIND_SIGN, &q, &err), SL_OK);
+            signs_sequence_free(&q);
+        }
+    int correct = 0;
+    for (int p = 0; p < PATHS; p++)
+        for (int e = 0; e < TRIALS; e++) {
+            int n = record(t, &f, p, &r, frames, MAX_FRAMES);
+            sign_sequence q;
+            sequence_of(n, frames, &q);
+            sign_result res;
+            assert_int_equal(sign_classify(c, SIGN_KIND_SIGN, &q, &res, &err), SL_OK);
+            correct += !res.unknown && strcmp(res.name, names[p]) == 0;
+            if (getenv("SIGNS_DEBUG"))
+                print_message("  %s -> %s (nearest %s, %.3f, confidence %.2f)\n", names[p],
+                              res.unknown ? "unknown" : res.name, res.nearest, res.distance,
+                              res.confidence);
+            signs_sequence_free(&q);
+        }
+    print_message("recorded (drawn hand through the hand models): %d motions, %d taught each:"
+                  " %d of %d recognised; a hand was found in %d of %d frames\n", PATHS, TAUGHT,
+                  correct, PATHS * TRIALS, seen, total_frames);
+    assert_true(seen >= total_frames * 95 / 100);
+    assert_true(correct >= PATHS * TRIALS - 1);
+    sign_classifier_free(c);
+    frame_free(&f);
+    hands_close(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -378,6 +491,7 @@ int main(void)
         cmocka_unit_test(test_blob_round_trip),
         cmocka_unit_test(test_sign_recognition),
         cmocka_unit_test(test_letter_recognition),
+        cmocka_unit_test(test_recorded_signs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
