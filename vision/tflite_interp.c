@@ -526,6 +526,11 @@ sl_status tflite_interp_create(const tflite_model *model, thread_pool *pool, tfl
                          " known shape", model->path, t->info->name);
             goto fail;
         }
+        if (t->count == 0) {
+            st = sl_fail(err, SL_ERR_FORMAT, "%s: input '%s' has an empty dimension", model->path,
+                         t->info->name);
+            goto fail;
+        }
         if (t->count * 4 > TL_MAX_BYTES) {
             st = sl_fail(err, SL_ERR_LIMIT, "%s: input '%s' is too large", model->path,
                          t->info->name);

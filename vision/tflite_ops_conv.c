@@ -42,6 +42,10 @@ static sl_status need_nhwc(tflite_interp *it, const tl_node *n, const tl_tensor 
     if (t->rank != 4)
         return tl_fail(it, n, err, SL_ERR_UNSUPPORTED, "input '%s' has rank %d (NHWC expected)",
                        t->info->name, t->rank);
+    for (int d = 0; d < 4; d++)
+        if (t->shape[d] <= 0)
+            return tl_fail(it, n, err, SL_ERR_FORMAT, "input '%s' has an empty dimension %d",
+                           t->info->name, d);
     return SL_OK;
 }
 

@@ -541,6 +541,19 @@ static void test_inconsistent_graphs_are_rejected(void **state)
     m.ops[0].opt_type = 1;
     m.ops[0].in[1] = 9;
     expect_create_error(&m, SL_ERR_FORMAT, "input 1 is tensor 9 of 3");
+
+    /* Empty dimensions are refused where they appear. */
+    tb_model r = {.n_tensors = 4, .n_ops = 2, .n_in = 1, .n_out = 1, .in = {0}, .out = {3}};
+    r.t[0] = act("in", 4, 1, 2, 2, 1);
+    r.t[1] = konst("shape", TFLITE_INT32, 1, (int32_t[]){4}, (int32_t[]){1, 0, 4, 1}, 16);
+    r.t[2] = act("empty", 4, 1, 0, 4, 1);
+    r.t[3] = act("up", 4, 1, 4, 4, 1);
+    r.ops[0] = (tb_op){.code = TFLITE_OP_RESHAPE, .n_in = 1, .n_out = 1, .in = {0}, .out = {2}};
+    r.ops[1] = (tb_op){.code = TFLITE_OP_RESIZE_BILINEAR, .n_in = 2, .n_out = 1, .in = {2, 1},
+                       .out = {3}};
+    expect_create_error(&r, SL_ERR_FORMAT, "operator 0 (RESHAPE)");
+    r.t[0] = act("in", 4, 1, 0, 2, 1);
+    expect_create_error(&r, SL_ERR_FORMAT, "input 'in' has an empty dimension");
 }
 
 static sl_status parse_bytes(const uint8_t *p, size_t n, sl_error *err)
