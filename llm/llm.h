@@ -6,5 +6,9 @@
 #include "llm/error.h"
 #include "llm/tensor_type.h"
 #include "llm/threadpool.h"
+#include "llm/cpu_features.h"
+#include "llm/fp16.h"
+#include "llm/quant.h"
+#include "llm/matmul.h"
 
 #endif

@@ -34,7 +34,8 @@ struct thread_pool {
     pthread_mutex_t mu;
     pthread_cond_t wake;
     atomic_uint generation; /* bumped once per job; workers wait for a change */
-    atomic_int pending;     /* workers that have not finished the current job */
+    atomic_uint *claim;     /* per share: the last generation whose share was taken */
+    atomic_int done;        /* shares 1..n-1 of the current job finished */
     atomic_bool stop;
     thread_pool_fn fn;
     void *ctx;
@@ -56,6 +57,21 @@ static unsigned wait_for_job(thread_pool *pool, unsigned seen)
     return g;
 }
 
+/* Takes share i of job g unless it was taken for g (or a later job)
+ * already. Claims only move forward, so a thread that read an old
+ * generation before sleeping cannot take a share of a newer job. */
+static bool claim_share(atomic_uint *claim, unsigned g)
+{
+    unsigned cur = atomic_load_explicit(claim, memory_order_acquire);
+    for (;;) {
+        if ((int)(cur - g) >= 0)
+            return false;
+        if (atomic_compare_exchange_weak_explicit(claim, &cur, g, memory_order_acq_rel,
+                                                  memory_order_acquire))
+            return true;
+    }
+}
+
 static void *worker_main(void *arg)
 {
     worker *w = arg;
@@ -65,8 +81,12 @@ static void *worker_main(void *arg)
         seen = wait_for_job(pool, seen);
         if (atomic_load_explicit(&pool->stop, memory_order_acquire))
             return NULL;
+        /* The caller may have run this share already (thread_pool_run_independent)
+         * if this thread woke late: whoever swaps in the generation first runs it. */
+        if (!claim_share(&pool->claim[w->ith], seen))
+            continue;
         pool->fn(pool->ctx, w->ith, pool->n_threads);
-        atomic_fetch_sub_explicit(&pool->pending, 1, memory_order_release);
+        atomic_fetch_add_explicit(&pool->done, 1, memory_order_release);
     }
 }
 
@@ -99,15 +119,18 @@ sl_status thread_pool_create(int n_threads, thread_pool **out, sl_error *err)
     pthread_mutex_init(&pool->mu, NULL);
     pthread_cond_init(&pool->wake, NULL);
     atomic_init(&pool->generation, 0);
-    atomic_init(&pool->pending, 0);
+    atomic_init(&pool->done, 0);
     atomic_init(&pool->stop, false);
     if (n_threads > 1) {
         pool->threads = calloc((size_t)n_threads, sizeof *pool->threads);
         pool->workers = calloc((size_t)n_threads, sizeof *pool->workers);
-        if (!pool->threads || !pool->workers) {
+        pool->claim = calloc((size_t)n_threads, sizeof *pool->claim);
+        if (!pool->threads || !pool->workers || !pool->claim) {
             thread_pool_destroy(pool);
             return sl_fail(err, SL_ERR_NOMEM, "thread pool: out of memory");
         }
+        for (int i = 0; i < n_threads; i++)
+            atomic_init(&pool->claim[i], 0);
         for (int i = 1; i < n_threads; i++) {
             pool->workers[i] = (worker){pool, i};
             if (pthread_create(&pool->threads[i], NULL, worker_main, &pool->workers[i]) != 0) {
@@ -136,6 +159,7 @@ void thread_pool_destroy(thread_pool *pool)
     pthread_mutex_destroy(&pool->mu);
     free(pool->threads);
     free(pool->workers);
+    free(pool->claim);
     free(pool);
 }
 
@@ -144,21 +168,39 @@ int thread_pool_threads(const thread_pool *pool)
     return pool ? pool->n_threads : 1;
 }
 
-void thread_pool_run(thread_pool *pool, thread_pool_fn fn, void *ctx)
+static void run_job(thread_pool *pool, thread_pool_fn fn, void *ctx, bool take_late_shares)
 {
     if (!pool || pool->n_threads == 1) {
         fn(ctx, 0, 1);
         return;
     }
+    int n = pool->n_threads;
     pool->fn = fn;
     pool->ctx = ctx;
-    atomic_store_explicit(&pool->pending, pool->n_threads - 1, memory_order_relaxed);
+    atomic_store_explicit(&pool->done, 0, memory_order_relaxed);
     publish_job(pool);
-    fn(ctx, 0, pool->n_threads);
-    for (int spins = 0; atomic_load_explicit(&pool->pending, memory_order_acquire) > 0; spins++) {
+    unsigned g = atomic_load_explicit(&pool->generation, memory_order_relaxed);
+    fn(ctx, 0, n);
+    if (take_late_shares)
+        for (int i = 1; i < n; i++)
+            if (claim_share(&pool->claim[i], g)) {
+                fn(ctx, i, n);
+                atomic_fetch_add_explicit(&pool->done, 1, memory_order_release);
+            }
+    for (int spins = 0; atomic_load_explicit(&pool->done, memory_order_acquire) < n - 1; spins++) {
         if (spins < SPIN_LIMIT)
             cpu_relax();
         else
             sched_yield();
     }
+}
+
+void thread_pool_run(thread_pool *pool, thread_pool_fn fn, void *ctx)
+{
+    run_job(pool, fn, ctx, false);
+}
+
+void thread_pool_run_independent(thread_pool *pool, thread_pool_fn fn, void *ctx)
+{
+    run_job(pool, fn, ctx, true);
 }

@@ -27,6 +27,15 @@ int thread_pool_threads(const thread_pool *pool);
  * reentrant: fn must not call thread_pool_run on the same pool. */
 void thread_pool_run(thread_pool *pool, thread_pool_fn fn, void *ctx);
 
+/* The same for jobs whose shares never wait for one another (no barriers
+ * inside fn): when the caller has finished share 0, it also runs every share
+ * whose thread has not started it yet, so a worker that another process
+ * keeps off its core delays the job by at most the share it is already in.
+ * Each ith still runs exactly once; shares may run one after another on the
+ * calling thread. The matrix products use this with work handed out in
+ * small chunks. */
+void thread_pool_run_independent(thread_pool *pool, thread_pool_fn fn, void *ctx);
+
 /* Online cores, at least 1. */
 int thread_pool_default_threads(void);
 

@@ -20,9 +20,11 @@ packages=(
   # tests
   libcmocka-dev
   # text reading
-  tesseract-ocr tesseract-ocr-eng libtesseract-dev libleptonica-dev
+  tesseract-ocr tesseract-ocr-eng libtesseract-dev libleptonica-dev zlib1g-dev
   # speech out and voice commands
   espeak-ng libespeak-ng-dev pocketsphinx pocketsphinx-en-us libpocketsphinx-dev
+  # NEON kernels: cross-compile and run under qemu (scripts/check-neon.sh)
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
   # asset and fixture generation
   imagemagick sox python3-numpy
   # hand models from npm

@@ -4,6 +4,7 @@
 #define SIGHTLINE_VISION_H
 
 #include "vision/frame.h"
+#include "vision/frame_source.h"
 #include "vision/hands.h"
 #include "vision/signs.h"
 #include "vision/tflite.h"

@@ -3,6 +3,7 @@
 
 #include <stdatomic.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct sum_job {
     const int *values;
@@ -98,6 +99,49 @@ static void test_rejects_absurd_thread_count(void **state)
     assert_non_null(strstr(err.msg, "100000"));
 }
 
+/* thread_pool_run_independent: every share runs exactly once per job, on
+ * whichever thread, also when some workers are slow to wake; mixed with
+ * ordinary jobs on the same pool. */
+typedef struct share_job {
+    atomic_int runs[8];
+    int nth_seen;
+} share_job;
+
+static void count_share(void *ctx, int ith, int nth)
+{
+    share_job *j = ctx;
+    atomic_fetch_add(&j->runs[ith], 1);
+    j->nth_seen = nth;
+    if (ith == 1) /* a slow share: the caller must not run it a second time */
+        for (volatile int spin = 0; spin < 2000; spin++)
+            ;
+}
+
+static void test_independent_shares_run_once(void **state)
+{
+    (void)state;
+    for (int threads = 1; threads <= 4; threads++) {
+        thread_pool *pool = NULL;
+        assert_int_equal(thread_pool_create(threads, &pool, NULL), SL_OK);
+        for (int rep = 0; rep < 3000; rep++) {
+            share_job job;
+            memset(&job, 0, sizeof job);
+            for (int i = 0; i < 8; i++)
+                atomic_init(&job.runs[i], 0);
+            if (rep % 3 == 2)
+                thread_pool_run(pool, count_share, &job);
+            else
+                thread_pool_run_independent(pool, count_share, &job);
+            for (int i = 0; i < 8; i++)
+                assert_int_equal(atomic_load(&job.runs[i]), i < threads ? 1 : 0);
+            assert_int_equal(job.nth_seen, threads);
+            if (rep % 500 == 499)
+                usleep(2000); /* let the workers fall asleep between jobs */
+        }
+        thread_pool_destroy(pool);
+    }
+}
+
 static void test_error_prefix_keeps_message(void **state)
 {
     (void)state;
@@ -116,6 +160,7 @@ int main(void)
         cmocka_unit_test(test_null_pool_runs_inline),
         cmocka_unit_test(test_split_covers_range_once),
         cmocka_unit_test(test_rejects_absurd_thread_count),
+        cmocka_unit_test(test_independent_shares_run_once),
         cmocka_unit_test(test_error_prefix_keeps_message),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

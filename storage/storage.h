@@ -1,0 +1,9 @@
+/* storage/: the per-user SQLite database (db.h) and its tables (history.h).
+ * The one header other folders include. */
+#ifndef SIGHTLINE_STORAGE_H
+#define SIGHTLINE_STORAGE_H
+
+#include "storage/db.h"
+#include "storage/history.h"
+
+#endif
