@@ -5,5 +5,6 @@
 
 #include "storage/db.h"
 #include "storage/history.h"
+#include "storage/signs.h"
 
 #endif
