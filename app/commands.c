@@ -5,6 +5,9 @@
 /* The order here is the order of `sightline --help`: the everyday modes
  * first, then housekeeping. */
 const command *const sightline_commands[] = {
+    &cmd_hands,
+    &cmd_sign,
+    &cmd_teach,
     &cmd_help,
     NULL,
 };

@@ -5,5 +5,8 @@
 #include "app/cli.h"
 
 extern const command cmd_help;
+extern const command cmd_hands;
+extern const command cmd_teach;
+extern const command cmd_sign;
 
 #endif

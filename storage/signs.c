@@ -27,7 +27,7 @@ static size_t utf8_chars(const char *s, size_t n)
 
 /* Names end up in printed lines and JSON: no control characters, and no
  * spaces at the ends (they would be invisible in the list). */
-static sl_status check_name(const char *name, sign_example_kind kind, sl_error *err)
+sl_status sign_example_check_name(const char *name, sign_example_kind kind, sl_error *err)
 {
     if (!name || !*name)
         return sl_fail(err, SL_ERR_ARG, "signs: an example needs a name");
@@ -58,7 +58,7 @@ sl_status sign_examples_add(sl_db *db, const sign_example *e, int64_t *id, sl_er
     if (!kind_ok((int)e->kind))
         return sl_fail(err, SL_ERR_ARG, "signs: kind %d is neither sign nor letter",
                        (int)e->kind);
-    sl_status s = check_name(e->name, e->kind, err);
+    sl_status s = sign_example_check_name(e->name, e->kind, err);
     if (s != SL_OK)
         return s;
     if (e->created_ms < 0)

@@ -42,6 +42,10 @@ typedef struct sign_example {
     size_t blob_size;
 } sign_example;
 
+/* SL_OK when name is one sign_examples_add accepts for kind, else SL_ERR_ARG
+ * saying why (so a caller can refuse a name before it records anything). */
+sl_status sign_example_check_name(const char *name, sign_example_kind kind, sl_error *err);
+
 /* Adds e; *id (may be NULL) gets the new example's id. Ids only grow, also
  * across deletions. */
 sl_status sign_examples_add(sl_db *db, const sign_example *e, int64_t *id, sl_error *err);
