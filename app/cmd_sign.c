@@ -278,12 +278,14 @@ static int run_sign(app_context *app, int argc, char **argv)
     hands_recording rec = {0};
     recognition r = {0};
     st = hands_pool_create(app, &pool, &err);
-    if (st == SL_OK && camera) {
+    char note[128];
+    snprintf(note, sizeof note, "watching the camera for %ld seconds (Ctrl-C ends sooner)",
+             seconds);
+    if (st == SL_OK && camera)
         hands_input_catch_interrupt();
-        cli_note(app, "watching the camera for %ld seconds (Ctrl-C ends sooner)", seconds);
-    }
     if (st == SL_OK)
-        st = hands_record(path, camera ? seconds * CAMERA_FPS_ASSUMED : 0, pool, &rec, &err);
+        st = hands_record(path, camera ? seconds * CAMERA_FPS_ASSUMED : 0, pool, app,
+                          camera ? note : NULL, &rec, &err);
     thread_pool_destroy(pool);
     if (st == SL_OK)
         st = recognise(c, n_signs, n_letters, &rec, &r, &err);

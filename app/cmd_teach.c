@@ -197,10 +197,11 @@ static int run_teach(app_context *app, int argc, char **argv)
     for (int i = 0; st == SL_OK && i < n_inputs; i++) {
         const char *path = camera ? NULL : paths[i];
         const char *label = camera ? "camera" : path;
-        if (camera)
-            cli_note(app, "recording %ld seconds from the camera: sign now", seconds);
+        char note[128];
+        snprintf(note, sizeof note, "recording %ld seconds from the camera: sign now", seconds);
         hands_recording r;
-        st = hands_record(path, camera ? seconds * CAMERA_FPS_ASSUMED : 0, pool, &r, &err);
+        st = hands_record(path, camera ? seconds * CAMERA_FPS_ASSUMED : 0, pool, app,
+                          camera ? note : NULL, &r, &err);
         sign_frame *frames = NULL;
         int n = 0;
         if (st == SL_OK)

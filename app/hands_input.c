@@ -112,13 +112,16 @@ sl_status hands_pool_create(const app_context *app, thread_pool **pool, sl_error
 }
 
 sl_status hands_record(const char *path, long max_frames, thread_pool *pool,
-                       hands_recording *out, sl_error *err)
+                       const app_context *app, const char *ready_note, hands_recording *out,
+                       sl_error *err)
 {
     memset(out, 0, sizeof *out);
     hands_input in;
     sl_status st = hands_input_open(path, max_frames, &in, err);
     if (st != SL_OK)
         return st;
+    if (ready_note)
+        cli_note(app, "%s", ready_note);
     hands_options opt = {.max_hands = 2, .track = !in.still};
     hands_tracker *t = NULL;
     st = hands_open(NULL, &opt, pool, &t, err);

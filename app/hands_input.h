@@ -49,8 +49,11 @@ typedef struct hands_recording {
     int with_hands;
 } hands_recording;
 
+/* ready_note (may be NULL) goes to stderr (unless -q) once the input is
+ * open: "sign now" must not come before "no camera found". */
 sl_status hands_record(const char *path, long max_frames, thread_pool *pool,
-                       hands_recording *out, sl_error *err);
+                       const app_context *app, const char *ready_note, hands_recording *out,
+                       sl_error *err);
 void hands_recording_free(hands_recording *r);
 
 /* Opens the database of --db (or the default one). */
