@@ -707,7 +707,7 @@ static const hand_model hand_models[] = {
     {"palm_detection_full", 192, 2, {2016 * 18, 2016}},
     {"palm_detection_lite", 192, 2, {2016 * 18, 2016}},
 };
-static const char *const pictures[] = {"rose", "wizard", "granite"};
+static const char *const pictures[] = {"rose", "wizard", "granite", "open-hand", "garden-photo"};
 
 static void test_hand_models_load(void **state)
 {
