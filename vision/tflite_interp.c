@@ -189,7 +189,9 @@ void tl_parallel(tflite_interp *it, int64_t n, int64_t align, int64_t min_per_th
         return;
     }
     parallel_job job = {n, align, fn, ctx};
-    thread_pool_run(it->pool, parallel_worker, &job);
+    /* Shares never wait for one another (scratch is per share, by ith): the
+     * caller may run a share whose worker another process keeps off its core. */
+    thread_pool_run_independent(it->pool, parallel_worker, &job);
 }
 
 bool tl_activation_range(tflite_activation act, float *lo, float *hi)
