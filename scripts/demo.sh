@@ -15,3 +15,13 @@ sl() { echo "\$ sightline $*" >&2; build/app/sightline --db "$SIGHTLINE_DB" "$@"
 
 echo "== sightline demo: reading text aloud ==" >&2
 sl --version
+
+# Hand landmarks need the MediaPipe models (bootstrap fetches them from npm).
+if [ -f models/mediapipe/hand_landmark_lite.tflite ]; then
+  echo "== sightline demo: hand landmarks ==" >&2
+  export SIGHTLINE_HAND_MODELS="$PWD/models/mediapipe"
+  sl -q hands assets/hands/two-hands.png --overlay "$out/two-hands-landmarks.png" \
+    > "$out/two-hands-landmarks.txt"
+  head -4 "$out/two-hands-landmarks.txt"
+  echo "(all landmarks in $out/two-hands-landmarks.txt, drawn in $out/two-hands-landmarks.png)" >&2
+fi
