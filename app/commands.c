@@ -8,6 +8,7 @@ const command *const sightline_commands[] = {
     &cmd_hands,
     &cmd_sign,
     &cmd_teach,
+    &cmd_model,
     &cmd_help,
     NULL,
 };

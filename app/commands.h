@@ -5,6 +5,7 @@
 #include "app/cli.h"
 
 extern const command cmd_help;
+extern const command cmd_model;
 extern const command cmd_hands;
 extern const command cmd_teach;
 extern const command cmd_sign;

@@ -5,6 +5,10 @@
 
 #include "storage/db.h"
 #include "storage/history.h"
+#include "storage/memory.h"
+#include "storage/profile.h"
+#include "storage/feedback.h"
+#include "storage/transfer.h"
 #include "storage/signs.h"
 
 #endif

@@ -6,6 +6,7 @@
 #include "vision/frame.h"
 #include "vision/frame_source.h"
 #include "vision/hands.h"
+#include "vision/scene_stats.h"
 #include "vision/signs.h"
 #include "vision/tflite.h"
 #include "vision/tflite_interp.h"

@@ -1,7 +1,9 @@
 /* libFuzzer target for the TFLite reader and interpreter: any input must be
  * either refused with a message or loaded, prepared and run without reading
  * out of bounds. Build: CC=clang meson setup build-fuzz -Dfuzz=true
- * -Dsanitize_tests=false; seed it with the real models
+ * -Dsanitize_tests=false -Db_sanitize=address,undefined
+ * -Dc_args=-fsanitize=fuzzer-no-link (so the vision library it links is
+ * instrumented for coverage too); seed it with the real models
  * (build-fuzz/tests/fuzz/fuzz_tflite models/mediapipe/). */
 #include <stddef.h>
 #include <stdint.h>
