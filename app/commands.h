@@ -17,5 +17,8 @@ extern const command cmd_remember;
 extern const command cmd_memory;
 extern const command cmd_profile;
 extern const command cmd_feedback;
+extern const command cmd_hands;
+extern const command cmd_teach;
+extern const command cmd_sign;
 
 #endif

@@ -33,4 +33,14 @@ sl history -n 3
 say "A bad input is one clear line and a non-zero exit"
 sl read assets/samples/MANIFEST || echo "(exit code $?)" >&2
 
+# Hand landmarks need the MediaPipe models (bootstrap fetches them from npm).
+if [ -f models/mediapipe/hand_landmark_lite.tflite ]; then
+  say "Hand landmarks for sign language (MediaPipe's models on our TFLite interpreter)"
+  export SIGHTLINE_HAND_MODELS="$PWD/models/mediapipe"
+  sl -q hands assets/hands/two-hands.png --overlay "$out/two-hands-landmarks.png" \
+    > "$out/two-hands-landmarks.txt"
+  head -4 "$out/two-hands-landmarks.txt"
+  echo "(all landmarks in $out/two-hands-landmarks.txt, drawn in $out/two-hands-landmarks.png)" >&2
+fi
+
 say "Done. Files are in $out/"

@@ -65,6 +65,19 @@ static const db_migration migrations[] = {
      "  note       TEXT,\n"
      "  history_id INTEGER REFERENCES history (id) ON DELETE SET NULL\n"
      ");\n"},
+    {3, "taught signs",
+     /* What `sightline teach` recorded: one row per example. landmarks is
+      * vision/signs_blob.c's recording of the hands (storage/ does not read
+      * it); keeping landmarks rather than features lets the features change
+      * without losing what the user taught. */
+     "CREATE TABLE sign_examples (\n"
+     "  id         INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+     "  name       TEXT NOT NULL,\n"
+     "  kind       TEXT NOT NULL CHECK (kind IN ('sign', 'letter')),\n"
+     "  created_ms INTEGER NOT NULL,\n"
+     "  landmarks  BLOB NOT NULL\n"
+     ");\n"
+     "CREATE INDEX sign_examples_by_name ON sign_examples (kind, name, id);\n"},
 };
 
 const db_migration *db_migrations(int *count)

@@ -9,5 +9,6 @@
 #include "storage/profile.h"
 #include "storage/feedback.h"
 #include "storage/transfer.h"
+#include "storage/signs.h"
 
 #endif

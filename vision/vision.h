@@ -9,5 +9,9 @@
 #include "vision/scene_stats.h"
 #include "vision/image_prep.h"
 #include "vision/ocr.h"
+#include "vision/hands.h"
+#include "vision/signs.h"
+#include "vision/tflite.h"
+#include "vision/tflite_interp.h"
 
 #endif
