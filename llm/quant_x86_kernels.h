@@ -866,7 +866,7 @@ QX_INLINE float quantize_q8_32(const float *x, int8_t *qs, __m256i *q_out)
     float amax = hmax_ps(m);
     float id = amax != 0.0f ? 127.0f / amax : 0.0f;
     __m256 mul = _mm256_set1_ps(id);
-    const int mode = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
+    enum { mode = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }; /* clang wants a constant */
     v0 = _mm256_round_ps(_mm256_mul_ps(v0, mul), mode);
     v1 = _mm256_round_ps(_mm256_mul_ps(v1, mul), mode);
     v2 = _mm256_round_ps(_mm256_mul_ps(v2, mul), mode);
@@ -925,7 +925,7 @@ static void qx_quantize_q8_K(const float *src, void *dst, int64_t n)
         }
         float iscale = -127.0f / max;
         __m256 mul = _mm256_set1_ps(iscale);
-        const int mode = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
+        enum { mode = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC };
         for (int j = 0; j < QK_K; j += 32) {
             __m256 v0 = _mm256_round_ps(_mm256_mul_ps(_mm256_loadu_ps(src + j), mul), mode);
             __m256 v1 = _mm256_round_ps(_mm256_mul_ps(_mm256_loadu_ps(src + j + 8), mul), mode);
