@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/app_speech.h"
 #include "app/commands.h"
 #include "app/hands_input.h"
 #include "app/json.h"
@@ -234,7 +235,14 @@ static int run_sign(app_context *app, int argc, char **argv)
     const char *path = NULL;
     bool camera = false, json = false;
     long seconds = CAMERA_SECONDS_DEFAULT;
+    speak_request say;
+    speak_request_init(&say);
     for (int i = 1; i < argc; i++) {
+        int used = speak_parse_option(&cmd_sign, argc, argv, &i, &say);
+        if (used < 0)
+            return -used;
+        if (used)
+            continue;
         if (strcmp(argv[i], "--camera") == 0) {
             camera = true;
         } else if (strcmp(argv[i], "--json") == 0) {
@@ -244,7 +252,6 @@ static int run_sign(app_context *app, int argc, char **argv)
                 return cli_usage_error(&cmd_sign, "--seconds wants a number from 1 to 3600");
             i++;
         } else if (argv[i][0] == '-' && argv[i][1]) {
-            /* --speak belongs here once speech/ can talk. */
             return cli_usage_error(&cmd_sign, "unknown option '%s'", argv[i]);
         } else if (path) {
             return cli_usage_error(&cmd_sign, "one video at a time ('%s' and '%s')", path,
@@ -256,6 +263,9 @@ static int run_sign(app_context *app, int argc, char **argv)
     if (camera == (path != NULL))
         return cli_usage_error(&cmd_sign, camera ? "give a video or --camera, not both"
                                                  : "which video? (or --camera)");
+    int rc = speak_check_output(&say);
+    if (rc != EXIT_OK)
+        return rc;
 
     sl_error err = {0};
     sl_db *db = NULL;
@@ -311,18 +321,20 @@ static int run_sign(app_context *app, int argc, char **argv)
         print_json(camera ? "camera" : path, &rec, &r, sentence);
     else
         print_text(&r);
-    /* Hook for --speak: when speech/ lands, the sentence is spoken here. */
+    fflush(stdout);
     cli_note(app, "%d item%s in %d frames (hands in %d)", r.n_items, r.n_items == 1 ? "" : "s",
              rec.n, rec.with_hands);
+    /* What the signer said, for the hearing person in the room. */
+    rc = speak_text(app, &say, len ? sentence : "No sign recognised.");
     recognition_free(&r);
     hands_recording_free(&rec);
-    return EXIT_OK;
+    return rc;
 }
 
 const command cmd_sign = {
     .name = "sign",
     .summary = "recognise taught signs and fingerspelling: sightline sign clip.mp4",
-    .help = "usage: sightline sign VIDEO|--camera [--json] [--seconds N]\n"
+    .help = "usage: sightline sign VIDEO|--camera [--json] [--seconds N] [--speak] [--wav F]\n"
             "\n"
             "Finds the signs and fingerspelled words in a video among those taught with\n"
             "'sightline teach', and prints one line for each, in order:\n"
@@ -339,6 +351,7 @@ const command cmd_sign = {
             "                 start_frame, end_frame, sign: {...}, letters: [...]}]}\n"
             "  --camera       watch the camera instead of a file\n"
             "  --seconds N    how long to watch the camera (default 10; Ctrl-C ends sooner)\n"
+            SPEAK_OPTIONS_HELP
             "\n"
             "Examples:\n"
             "  sightline sign conversation.mp4\n"
