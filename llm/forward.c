@@ -268,6 +268,7 @@ typedef struct att_job {
     int32_t n_chunks;
     int32_t n_units;
     bool transposed; /* keys from c->kt (prompt batches), else per unit */
+    bool round_q;    /* queries rounded to F16 first (see attention()) */
     atomic_int next;
     atomic_int failed;
 } att_job;
@@ -312,13 +313,12 @@ static void att_unit(att_job *j, float *scratch, int32_t g, int32_t r0, int32_t 
         ldk = ldv = hd;
     }
     /* Stack the group's query heads: row r * m + i is head g*n_rep + r of
-     * batch row r0 + i. With F16 keys ggml multiplies F16 queries, so round
-     * them the same way. */
+     * batch row r0 + i. */
     for (int32_t r = 0; r < n_rep; r++)
         for (int32_t i = 0; i < m; i++) {
             const float *src = c->q + (int64_t)(r0 + i) * nq + (int64_t)(g * n_rep + r) * hd;
             float *dst = qs + ((int64_t)r * m + i) * hd;
-            if (c->kv->type == TENSOR_F16) {
+            if (j->round_q) {
                 uint16_t half[LLM_HEAD_DIM_MAX];
                 f32_to_fp16_row(src, half, hd);
                 fp16_to_f32_row(half, dst, hd);
@@ -421,6 +421,11 @@ static sl_status attention(llm_context *c, int32_t layer, int32_t pos0, int32_t 
     /* A batch converts (and transposes) the keys once for all its query
      * rows; a few rows convert only what their head needs. */
     j.transposed = n >= ATT_TRANSPOSE_MIN;
+    /* ggml's CPU flash attention, which llama.cpp uses by default, rounds
+     * the queries to F16 for F16 keys when it takes batches of fewer than
+     * 64 rows one query at a time (and decode); from 64 rows on its tiled
+     * path multiplies F32 queries with the keys widened to F32. */
+    j.round_q = c->kv->type == TENSOR_F16 && n < 64;
     if (j.transposed)
         thread_pool_run_independent(c->pool, att_prep_worker, &j);
     thread_pool_run_independent(c->pool, att_worker, &j);
