@@ -216,14 +216,16 @@ static void rope_tables(llm_context *c, int32_t pos0, int32_t n)
     }
 }
 
-/* Rotates the first n_rot dimensions of each of n_heads heads in n rows. */
-static void rope_apply(const llm_context *c, float *x, int32_t n, int32_t n_heads, int64_t ld)
+/* Rotates the first n_rot dimensions of each of n_heads heads in n rows,
+ * which are rows r0.. of the micro-batch (their angles in the tables). */
+static void rope_apply(const llm_context *c, float *x, int32_t r0, int32_t n, int32_t n_heads,
+                       int64_t ld)
 {
     const llm_hparams *hp = &c->model->hp;
     int32_t half = hp->n_rot / 2;
     for (int32_t i = 0; i < n; i++) {
-        const float *cs = c->rope_cos + (int64_t)i * half;
-        const float *sn = c->rope_sin + (int64_t)i * half;
+        const float *cs = c->rope_cos + (int64_t)(r0 + i) * half;
+        const float *sn = c->rope_sin + (int64_t)(r0 + i) * half;
         for (int32_t h = 0; h < n_heads; h++) {
             float *v = x + i * ld + (int64_t)h * hp->head_dim;
             if (hp->rope_layout == LLM_ROPE_ADJACENT) {
@@ -439,6 +441,73 @@ static sl_status attention(llm_context *c, int32_t layer, int32_t pos0, int32_t 
 
 /* c->x holds n input rows at positions pos0..; runs every layer and, when
  * logits is not NULL, the output head on the last row. */
+/* Rows of a micro-batch are independent in the element-wise steps; from
+ * this many rows on they are shared out over the pool. */
+#define ROWS_PARALLEL_MIN 16
+
+/* x += add + bias (when add is not NULL), then y = RMSNorm(x) * w, row by
+ * row: the residual connection fused with the next norm. */
+typedef struct norm_job {
+    float *x;
+    const float *add, *bias;
+    float *y;
+    const float *w;
+    int64_t rows, n;
+    float eps;
+} norm_job;
+
+static void norm_worker(void *arg, int ith, int nth)
+{
+    const norm_job *j = arg;
+    int64_t b, e;
+    thread_pool_split(j->rows, 1, ith, nth, &b, &e);
+    for (int64_t r = b; r < e; r++) {
+        float *x = j->x + r * j->n;
+        if (j->add) {
+            add_rows(x, j->add + r * j->n, j->n);
+            if (j->bias)
+                add_rows(x, j->bias, j->n);
+        }
+        rms_norm_rows(x, j->y + r * j->n, 1, j->n, j->w, j->eps);
+    }
+}
+
+/* Q/K/V biases, RoPE on Q and K, and the cache write, row by row. */
+typedef struct qkv_job {
+    llm_context *c;
+    const llm_layer *L;
+    int32_t layer, pos0, n;
+} qkv_job;
+
+static void qkv_worker(void *arg, int ith, int nth)
+{
+    const qkv_job *j = arg;
+    llm_context *c = j->c;
+    const llm_hparams *hp = &c->model->hp;
+    const int64_t nq = (int64_t)hp->n_head * hp->head_dim;
+    const int64_t nkv = (int64_t)hp->n_head_kv * hp->head_dim;
+    int64_t b, e;
+    thread_pool_split(j->n, 1, ith, nth, &b, &e);
+    if (e <= b)
+        return;
+    int32_t rows = (int32_t)(e - b);
+    float *q = c->q + b * nq, *k = c->k + b * nkv, *v = c->v + b * nkv;
+    add_bias(q, rows, nq, nq, j->L->bq);
+    add_bias(k, rows, nkv, nkv, j->L->bk);
+    add_bias(v, rows, nkv, nkv, j->L->bv);
+    rope_apply(c, q, (int32_t)b, rows, hp->n_head, nq);
+    rope_apply(c, k, (int32_t)b, rows, hp->n_head_kv, nkv);
+    kv_cache_store(c->kv, j->layer, j->pos0 + (int32_t)b, rows, k, nkv, v, nkv);
+}
+
+static void run_rows(llm_context *c, int32_t n, thread_pool_fn fn, void *job)
+{
+    if (n >= ROWS_PARALLEL_MIN)
+        thread_pool_run_independent(c->pool, fn, job);
+    else
+        fn(job, 0, 1);
+}
+
 static sl_status forward_ubatch(llm_context *c, int32_t pos0, int32_t n, float *logits,
                                 sl_error *err)
 {
@@ -450,26 +519,25 @@ static sl_status forward_ubatch(llm_context *c, int32_t pos0, int32_t n, float *
     rope_tables(c, pos0, n);
     for (int32_t il = 0; il < hp->n_layer; il++) {
         const llm_layer *L = &m->layers[il];
-        rms_norm_rows(c->x, c->xn, n, e, L->attn_norm, hp->rms_eps);
+        /* the previous layer's feed-forward output joins the residual here */
+        const llm_layer *prev = il > 0 ? &m->layers[il - 1] : NULL;
+        norm_job nj = {c->x, prev ? c->tmp : NULL, prev ? prev->b_down : NULL, c->xn,
+                       L->attn_norm, n, e, hp->rms_eps};
+        run_rows(c, n, norm_worker, &nj);
         qmatrix qkv[3] = {L->wq, L->wk, L->wv};
         float *const qkv_out[3] = {c->q, c->k, c->v};
         const int64_t qkv_ld[3] = {nq, nkv, nkv};
         if ((st = matmul_many(c->mm, 3, qkv, c->xn, e, n, qkv_out, qkv_ld, err)))
             return st;
-        add_bias(c->q, n, nq, nq, L->bq);
-        add_bias(c->k, n, nkv, nkv, L->bk);
-        add_bias(c->v, n, nkv, nkv, L->bv);
-        rope_apply(c, c->q, n, hp->n_head, nq);
-        rope_apply(c, c->k, n, hp->n_head_kv, nkv);
-        kv_cache_store(c->kv, il, pos0, n, c->k, nkv, c->v, nkv);
+        qkv_job qj = {c, L, il, pos0, n};
+        run_rows(c, n, qkv_worker, &qj);
         if ((st = attention(c, il, pos0, n, err)))
             return st;
         if ((st = matmul(c->mm, &L->wo, c->att, nq, n, c->tmp, e, err)))
             return st;
-        add_bias(c->tmp, n, e, e, L->bo);
-        add_rows(c->x, c->tmp, n * e);
 
-        rms_norm_rows(c->x, c->xn, n, e, L->ffn_norm, hp->rms_eps);
+        nj = (norm_job){c->x, c->tmp, L->bo, c->xn, L->ffn_norm, n, e, hp->rms_eps};
+        run_rows(c, n, norm_worker, &nj);
         qmatrix gu[2] = {L->w_gate, L->w_up};
         float *const gu_out[2] = {c->gate, c->up};
         const int64_t gu_ld[2] = {ffw, ffw};
@@ -484,11 +552,14 @@ static sl_status forward_ubatch(llm_context *c, int32_t pos0, int32_t n, float *
             swiglu_worker(&sj, 0, 1);
         if ((st = matmul(c->mm, &L->w_down, c->gate, ffw, n, c->tmp, e, err)))
             return st;
-        add_bias(c->tmp, n, e, e, L->b_down);
-        add_rows(c->x, c->tmp, n * e);
     }
+    /* The last feed-forward output still has to join the residual; only
+     * the last row goes on to the output head. */
     if (logits) {
-        rms_norm_rows(c->x + (int64_t)(n - 1) * e, c->last, 1, e, m->output_norm, hp->rms_eps);
+        const llm_layer *last = &m->layers[hp->n_layer - 1];
+        norm_job nj = {c->x + (int64_t)(n - 1) * e, c->tmp + (int64_t)(n - 1) * e, last->b_down,
+                       c->last, m->output_norm, 1, e, hp->rms_eps};
+        norm_worker(&nj, 0, 1);
         if ((st = matmul(c->mm, &m->output, c->last, e, 1, logits, hp->n_vocab, err)))
             return st;
         add_bias(logits, 1, hp->n_vocab, hp->n_vocab, m->output_bias);
