@@ -223,6 +223,26 @@ static void check_fixture(const fixture *fx)
     }
     printf("%s: greedy agrees on %d of %d tokens%s\n", fx->name, agree, l.g.n_greedy,
            parted ? " (then a near-tie)" : "");
+
+    /* All 16 steps on llama.cpp's own path (its tokens fed back): our best
+     * token must be its best wherever its margin exceeds twice the logit
+     * tolerance, which no legitimate difference can overturn. */
+    llm_context_reset(ctx);
+    assert_int_equal(llm_decode(ctx, l.g.prompt, l.g.n_prompt, logits, &err), SL_OK);
+    int forced = 0, checked = 0;
+    for (int i = 0; i < l.g.n_greedy; i++) {
+        int32_t tok = llm_argmax(logits, l.n_vocab);
+        forced += tok == l.g.greedy[i];
+        if (l.g.gap[i] > 2.0 * fx->tol) {
+            checked++;
+            assert_int_equal(tok, l.g.greedy[i]);
+        }
+        if (llm_decode(ctx, &l.g.greedy[i], 1, logits, &err))
+            fail_msg("%s", err.msg);
+    }
+    printf("%s: on llama.cpp's path, same best token at %d of %d steps (%d with a margin over "
+           "%.2f, all equal)\n",
+           fx->name, forced, l.g.n_greedy, checked, 2.0 * fx->tol);
     llm_context_free(ctx);
     free(logits);
     unload(&l);
@@ -434,6 +454,9 @@ static void test_vlm_text_model_with_image_embeddings(void **state)
            "llama.cpp %.4f (tolerance 0.15)\n",
            llm_context_pos(ctx), d);
     assert_true(d <= 0.15);
+    int32_t n_past = llm_context_pos(ctx);
+    float *after_prompt = malloc((size_t)n_vocab * sizeof(float));
+    memcpy(after_prompt, logits, (size_t)n_vocab * sizeof(float));
     int agree = 0;
     for (int i = 0; i < n_greedy; i++) {
         int32_t tok = llm_argmax(logits, n_vocab);
@@ -448,6 +471,21 @@ static void test_vlm_text_model_with_image_embeddings(void **state)
     }
     printf("tiny VLM: greedy agrees on %d of %d tokens before a near-tie or the end\n", agree,
            n_greedy);
+    /* on llama.cpp's path: back to the end of the prompt, its tokens fed */
+    assert_int_equal(llm_context_truncate(ctx, n_past, &err), SL_OK);
+    memcpy(logits, after_prompt, (size_t)n_vocab * sizeof(float));
+    int forced = 0;
+    for (int i = 0; i < n_greedy; i++) {
+        int32_t tok = llm_argmax(logits, n_vocab);
+        forced += tok == (int32_t)greedy[i];
+        if (gap[i] > 0.3)
+            assert_int_equal(tok, (int32_t)greedy[i]);
+        int32_t next = (int32_t)greedy[i];
+        assert_int_equal(llm_decode(ctx, &next, 1, logits, &err), SL_OK);
+    }
+    printf("tiny VLM: on llama.cpp's path, same best token at %d of %d steps\n", forced,
+           n_greedy);
+    free(after_prompt);
     free(ref);
     free(greedy);
     free(gap);
