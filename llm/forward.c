@@ -47,7 +47,7 @@ struct llm_context {
     int64_t kt_ld; /* n_ctx rounded up to 16 plus 16: rows 4 KiB apart would
                     * share cache sets */
     /* attention scratch, per thread: stacked queries and outputs, scores,
-     * one head's keys and values (n_ctx x head_dim each), one converted row */
+     * one converted row */
     float *att_scratch;
     size_t att_scratch_floats;
     float *last; /* n_embd: the final norm of the last row */
@@ -106,8 +106,7 @@ sl_status llm_context_create(const llm_model *model, int32_t n_ctx, tensor_type 
     int64_t e = hp->n_embd;
     int64_t ffw = hp->n_ff;
     int64_t stacked = (int64_t)n_rep * c->att_chunk;
-    c->att_scratch_floats = (size_t)(2 * stacked * hd + stacked * (int64_t)n_ctx +
-                                     2 * (int64_t)n_ctx * hd + hd);
+    c->att_scratch_floats = (size_t)(2 * stacked * hd + stacked * (int64_t)n_ctx + hd);
     size_t floats[] = {
         (size_t)(ub * e), (size_t)(ub * e), (size_t)(ub * nq), (size_t)(ub * nkv),
         (size_t)(ub * nkv), (size_t)(ub * nq), (size_t)(ub * e), (size_t)(ub * ffw),
@@ -262,6 +261,18 @@ static void swiglu_worker(void *arg, int ith, int nth)
 
 /* ---- attention ---- */
 
+/* Runs a job over the pool when it covers at least this many elements
+ * (smaller ones cost less than waking the workers). */
+#define ELEMS_PARALLEL_MIN 65536
+
+static void run_rows_or_inline(llm_context *c, int64_t elems, thread_pool_fn fn, void *job)
+{
+    if (elems >= ELEMS_PARALLEL_MIN)
+        thread_pool_run_independent(c->pool, fn, job);
+    else
+        fn(job, 0, 1);
+}
+
 typedef struct att_job {
     llm_context *c;
     int32_t layer;
@@ -290,8 +301,6 @@ static void att_unit(att_job *j, float *scratch, int32_t g, int32_t r0, int32_t 
     float *qs = scratch;
     float *os = qs + (size_t)n_rep * c->att_chunk * hd;
     float *s = os + (size_t)n_rep * c->att_chunk * hd;
-    float *kf = s + (size_t)n_rep * c->att_chunk * c->n_ctx;
-    float *vf = kf + (size_t)c->n_ctx * hd;
 
     /* Keys: transposed floats prepared for the whole batch, or this head's
      * rows (converted here when F16) for a few query rows. */
@@ -308,11 +317,10 @@ static void att_unit(att_job *j, float *scratch, int32_t g, int32_t r0, int32_t 
         kp = (const float *)kv_cache_row(c->kv, j->layer, 0, 0) + (int64_t)g * hd;
         vp = (const float *)kv_cache_row(c->kv, j->layer, 1, 0) + (int64_t)g * hd;
     } else {
-        kv_cache_read_head(c->kv, j->layer, 0, kv_len, g, hd, kf, hd);
-        kv_cache_read_head(c->kv, j->layer, 1, kv_len, g, hd, vf, hd);
-        kp = kf;
-        vp = vf;
-        ldk = ldv = hd;
+        /* F16 cache, few rows: att_plain_prep_worker widened the layer's
+         * keys and values, row-major like the cache */
+        kp = c->kt + (int64_t)g * hd;
+        vp = c->vf + (int64_t)g * hd;
     }
     /* Stack the group's query heads: row r * m + i is head g*n_rep + r of
      * batch row r0 + i. */
@@ -390,6 +398,25 @@ static void att_prep_worker(void *arg, int ith, int nth)
     }
 }
 
+/* For a few query rows on an F16 cache: the layer's keys and values of
+ * positions [0, kv_len) widened to floats with one conversion over each
+ * contiguous plane (into c->kt, used row-major here, and c->vf), shared by
+ * element ranges. */
+static void att_plain_prep_worker(void *arg, int ith, int nth)
+{
+    att_job *j = arg;
+    llm_context *c = j->c;
+    const int64_t count = (int64_t)(j->pos0 + j->n) * c->kv->n_embd_kv;
+    int64_t b, e;
+    thread_pool_split(count, 64, ith, nth, &b, &e);
+    if (e <= b)
+        return;
+    const uint16_t *k = kv_cache_row(c->kv, j->layer, 0, 0);
+    const uint16_t *v = kv_cache_row(c->kv, j->layer, 1, 0);
+    fp16_to_f32_row(k + b, c->kt + b, e - b);
+    fp16_to_f32_row(v + b, c->vf + b, e - b);
+}
+
 static void att_worker(void *arg, int ith, int nth)
 {
     (void)nth;
@@ -430,6 +457,8 @@ static sl_status attention(llm_context *c, int32_t layer, int32_t pos0, int32_t 
     j.round_q = c->kv->type == TENSOR_F16 && n < 64;
     if (j.transposed)
         thread_pool_run_independent(c->pool, att_prep_worker, &j);
+    else if (c->kv->type == TENSOR_F16)
+        run_rows_or_inline(c, (int64_t)(pos0 + n) * c->kv->n_embd_kv, att_plain_prep_worker, &j);
     thread_pool_run_independent(c->pool, att_worker, &j);
     if (atomic_load(&j.failed))
         return sl_fail(err, SL_ERR_INTERNAL, "%s: attention product failed (layer %d)",
