@@ -348,7 +348,15 @@ static void att_unit(att_job *j, float *scratch, int32_t g, int32_t r0, int32_t 
             for (int32_t t = visible; t < kv_len; t++)
                 sr[t] = 0.0f;
         }
-    if (gemm_f32(NULL, GEMM_B_KN, rows, hd, kv_len, s, kv_len, vp, ldv, os, hd, NULL)) {
+    /* The k x n kernel reads each value row once per 4 rows of P; in decode
+     * with fewer than 4 query heads per group, zero rows make up the 4 so
+     * the values stream once instead of once per head. */
+    int32_t rows_kn = rows;
+    if (rows < 4 && n_rep * c->att_chunk >= 4) {
+        memset(s + (int64_t)rows * kv_len, 0, (size_t)(4 - rows) * (size_t)kv_len * sizeof(float));
+        rows_kn = 4;
+    }
+    if (gemm_f32(NULL, GEMM_B_KN, rows_kn, hd, kv_len, s, kv_len, vp, ldv, os, hd, NULL)) {
         atomic_store(&j->failed, 1);
         return;
     }
