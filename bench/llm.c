@@ -10,6 +10,9 @@
  *                                    empty context: tokens per second
  *   llm_135m_TYPE_tg128_t{1,2}       128 tokens decoded one at a time from an
  *                                    empty context: tokens per second
+ *   llm_135m_TYPE_tg64_after_pp512_t{1,2}  64 tokens decoded after the
+ *                                    512-token prompt (attention over
+ *                                    512-576 positions): tokens per second
  *   llm_135m_TYPE_{pp512,tg128}_t1_cpu  the same per second of process CPU
  *                                    time: on a shared machine, the 1-thread
  *                                    rate without the time other processes
@@ -290,7 +293,7 @@ static void bench_model(const char *dir, const char *label, tensor_type wtype, t
     int best_t = 1;
     for (int t = 0; t < 2; t++) {
         llm_context *ctx = NULL;
-        if (llm_context_create(m, n_pp + n_tg, TENSOR_F16, pools[t], &ctx, &err))
+        if (llm_context_create(m, n_pp + n_tg, LLM_KV_TYPE_DEFAULT, pools[t], &ctx, &err))
             die("context", &err);
         double cpu;
         run_decode(ctx, tokens, 16, logits, &cpu); /* warm-up */
@@ -303,8 +306,16 @@ static void bench_model(const char *dir, const char *label, tensor_type wtype, t
             tg += run_decode(ctx, tokens, n_tg, logits, &cpu) / reps;
             tg_cpu += cpu / reps;
         }
+        /* decode deep in a context: after the prompt, 64 more tokens */
+        run_prompt(ctx, tokens, n_pp, logits, &cpu);
+        double t0 = now_s();
+        for (int i = 0; i < 64; i++)
+            if (llm_decode(ctx, &tokens[i], 1, logits, &err))
+                die("decode after the prompt", &err);
+        double tg_deep = 64.0 / (now_s() - t0);
         printf("llm_135m_%s_pp%d_t%d: %.1f tok/s\n", label, n_pp, t + 1, pp);
         printf("llm_135m_%s_tg%d_t%d: %.1f tok/s\n", label, n_tg, t + 1, tg);
+        printf("llm_135m_%s_tg64_after_pp%d_t%d: %.1f tok/s\n", label, n_pp, t + 1, tg_deep);
         if (t == 0) {
             printf("llm_135m_%s_pp%d_t1_cpu: %.1f tok/s\n", label, n_pp, pp_cpu);
             printf("llm_135m_%s_tg%d_t1_cpu: %.1f tok/s\n", label, n_tg, tg_cpu);
