@@ -47,7 +47,7 @@ struct llm_context {
     int64_t kt_ld; /* n_ctx rounded up to 16 plus 16: rows 4 KiB apart would
                     * share cache sets */
     /* attention scratch, per thread: stacked queries and outputs, scores,
-     * one converted row */
+     * one converted cache row (n_embd_kv) */
     float *att_scratch;
     size_t att_scratch_floats;
     float *last; /* n_embd: the final norm of the last row */
@@ -106,7 +106,7 @@ sl_status llm_context_create(const llm_model *model, int32_t n_ctx, tensor_type 
     int64_t e = hp->n_embd;
     int64_t ffw = hp->n_ff;
     int64_t stacked = (int64_t)n_rep * c->att_chunk;
-    c->att_scratch_floats = (size_t)(2 * stacked * hd + stacked * (int64_t)n_ctx + hd);
+    c->att_scratch_floats = (size_t)(2 * stacked * hd + stacked * (int64_t)n_ctx + nkv);
     size_t floats[] = {
         (size_t)(ub * e), (size_t)(ub * e), (size_t)(ub * nq), (size_t)(ub * nkv),
         (size_t)(ub * nkv), (size_t)(ub * nq), (size_t)(ub * e), (size_t)(ub * ffw),
@@ -368,41 +368,36 @@ static void att_unit(att_job *j, float *scratch, int32_t g, int32_t r0, int32_t 
 
 /* Before the units: keys [0, kv_len) of the layer to floats, transposed per
  * head (so Q K^T is a k x n product, the faster GEMM layout), and values to
- * floats for an F16 cache. One share per (KV head, K or V). */
+ * floats for an F16 cache. Shares split the positions. */
 static void att_prep_worker(void *arg, int ith, int nth)
 {
     att_job *j = arg;
     llm_context *c = j->c;
-    const int32_t hd = c->model->hp.head_dim, n_kv = c->model->hp.n_head_kv;
     const int32_t kv_len = j->pos0 + j->n;
     const int64_t nkv = c->kv->n_embd_kv;
     float *row = c->att_scratch + c->att_scratch_floats * (size_t)ith +
-                 (c->att_scratch_floats - (size_t)hd);
-    for (int u = ith; u < 2 * n_kv; u += nth) {
-        int32_t g = u >> 1;
-        if (u & 1) {
-            if (c->kv->type != TENSOR_F16)
-                continue;
-            for (int32_t p = 0; p < kv_len; p++)
-                fp16_to_f32_row((const uint16_t *)kv_cache_row(c->kv, j->layer, 1, p) +
-                                    (int64_t)g * hd,
-                                c->vf + p * nkv + (int64_t)g * hd, hd);
-            continue;
+                 (c->att_scratch_floats - (size_t)nkv);
+    int64_t p0, p1;
+    thread_pool_split(kv_len, 16, ith, nth, &p0, &p1);
+    if (p1 <= p0)
+        return;
+    if (c->kv->type == TENSOR_F16) /* values: one conversion over the range */
+        fp16_to_f32_row((const uint16_t *)kv_cache_row(c->kv, j->layer, 1, (int32_t)p0),
+                        c->vf + p0 * nkv, (p1 - p0) * nkv);
+    /* keys: each position's row (all heads) widened once, then scattered;
+     * kt's row d of head g is row g * head_dim + d, so all heads transpose
+     * alike */
+    for (int64_t p = p0; p < p1; p++) {
+        const float *src;
+        if (c->kv->type == TENSOR_F16) {
+            fp16_to_f32_row((const uint16_t *)kv_cache_row(c->kv, j->layer, 0, (int32_t)p), row,
+                            nkv);
+            src = row;
+        } else {
+            src = (const float *)kv_cache_row(c->kv, j->layer, 0, (int32_t)p);
         }
-        float *kt = c->kt + (int64_t)g * hd * c->kt_ld;
-        for (int32_t p = 0; p < kv_len; p++) {
-            const float *src;
-            if (c->kv->type == TENSOR_F16) {
-                fp16_to_f32_row((const uint16_t *)kv_cache_row(c->kv, j->layer, 0, p) +
-                                    (int64_t)g * hd,
-                                row, hd);
-                src = row;
-            } else {
-                src = (const float *)kv_cache_row(c->kv, j->layer, 0, p) + (int64_t)g * hd;
-            }
-            for (int32_t d = 0; d < hd; d++)
-                kt[(int64_t)d * c->kt_ld + p] = src[d];
-        }
+        for (int64_t d = 0; d < nkv; d++)
+            c->kt[d * c->kt_ld + p] = src[d];
     }
 }
 
