@@ -10,6 +10,13 @@
  *                                    empty context: tokens per second
  *   llm_135m_TYPE_tg128_t{1,2}       128 tokens decoded one at a time from an
  *                                    empty context: tokens per second
+ *   llm_135m_TYPE_tg64_after_pp512_t{1,2}  64 tokens decoded after the
+ *                                    512-token prompt (attention over
+ *                                    512-576 positions): tokens per second
+ *   llm_135m_TYPE_{pp512,tg128}_t1_cpu  the same per second of process CPU
+ *                                    time: on a shared machine, the 1-thread
+ *                                    rate without the time other processes
+ *                                    took the core (not their bandwidth use)
  *   llm_135m_TYPE_tg128_bw_pct       weight bytes read per decoded token times
  *                                    the best decode rate, as a % of the
  *                                    read bandwidth measured in this run
@@ -41,6 +48,16 @@ static double now_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* CPU time of the whole process: with one thread, the rate it gives is
+ * what the run would reach on a quiet machine (other processes still
+ * share the memory bandwidth and caches). */
+static double cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
@@ -210,24 +227,30 @@ static double bandwidth(thread_pool *pool)
 
 /* ---- runs ---- */
 
-static double run_prompt(llm_context *ctx, const int32_t *tokens, int n, float *logits)
+/* Tokens per second of wall time; *cpu_rate gets tokens per second of
+ * process CPU time. */
+static double run_prompt(llm_context *ctx, const int32_t *tokens, int n, float *logits,
+                         double *cpu_rate)
 {
     sl_error err;
     llm_context_reset(ctx);
-    double t0 = now_s();
+    double t0 = now_s(), c0 = cpu_s();
     if (llm_decode(ctx, tokens, n, logits, &err))
         die("prompt", &err);
+    *cpu_rate = (double)n / (cpu_s() - c0);
     return (double)n / (now_s() - t0);
 }
 
-static double run_decode(llm_context *ctx, const int32_t *tokens, int n, float *logits)
+static double run_decode(llm_context *ctx, const int32_t *tokens, int n, float *logits,
+                         double *cpu_rate)
 {
     sl_error err;
     llm_context_reset(ctx);
-    double t0 = now_s();
+    double t0 = now_s(), c0 = cpu_s();
     for (int i = 0; i < n; i++)
         if (llm_decode(ctx, &tokens[i], 1, logits, &err))
             die("decode", &err);
+    *cpu_rate = (double)n / (cpu_s() - c0);
     return (double)n / (now_s() - t0);
 }
 
@@ -270,16 +293,33 @@ static void bench_model(const char *dir, const char *label, tensor_type wtype, t
     int best_t = 1;
     for (int t = 0; t < 2; t++) {
         llm_context *ctx = NULL;
-        if (llm_context_create(m, n_pp + n_tg, TENSOR_F16, pools[t], &ctx, &err))
+        if (llm_context_create(m, n_pp + n_tg, LLM_KV_TYPE_DEFAULT, pools[t], &ctx, &err))
             die("context", &err);
-        run_decode(ctx, tokens, 16, logits); /* warm-up */
-        double pp = 0, tg = 0;
-        for (int r = 0; r < reps; r++)
-            pp += run_prompt(ctx, tokens, n_pp, logits) / reps;
-        for (int r = 0; r < reps; r++)
-            tg += run_decode(ctx, tokens, n_tg, logits) / reps;
+        double cpu;
+        run_decode(ctx, tokens, 16, logits, &cpu); /* warm-up */
+        double pp = 0, tg = 0, pp_cpu = 0, tg_cpu = 0;
+        for (int r = 0; r < reps; r++) {
+            pp += run_prompt(ctx, tokens, n_pp, logits, &cpu) / reps;
+            pp_cpu += cpu / reps;
+        }
+        for (int r = 0; r < reps; r++) {
+            tg += run_decode(ctx, tokens, n_tg, logits, &cpu) / reps;
+            tg_cpu += cpu / reps;
+        }
+        /* decode deep in a context: after the prompt, 64 more tokens */
+        run_prompt(ctx, tokens, n_pp, logits, &cpu);
+        double t0 = now_s();
+        for (int i = 0; i < 64; i++)
+            if (llm_decode(ctx, &tokens[i], 1, logits, &err))
+                die("decode after the prompt", &err);
+        double tg_deep = 64.0 / (now_s() - t0);
         printf("llm_135m_%s_pp%d_t%d: %.1f tok/s\n", label, n_pp, t + 1, pp);
         printf("llm_135m_%s_tg%d_t%d: %.1f tok/s\n", label, n_tg, t + 1, tg);
+        printf("llm_135m_%s_tg64_after_pp%d_t%d: %.1f tok/s\n", label, n_pp, t + 1, tg_deep);
+        if (t == 0) {
+            printf("llm_135m_%s_pp%d_t1_cpu: %.1f tok/s\n", label, n_pp, pp_cpu);
+            printf("llm_135m_%s_tg%d_t1_cpu: %.1f tok/s\n", label, n_tg, tg_cpu);
+        }
         if (tg > best_tg) {
             best_tg = tg;
             best_t = t;

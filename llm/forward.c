@@ -47,7 +47,7 @@ struct llm_context {
     int64_t kt_ld; /* n_ctx rounded up to 16 plus 16: rows 4 KiB apart would
                     * share cache sets */
     /* attention scratch, per thread: stacked queries and outputs, scores,
-     * one head's keys and values (n_ctx x head_dim each), one converted row */
+     * one converted cache row (n_embd_kv) */
     float *att_scratch;
     size_t att_scratch_floats;
     float *last; /* n_embd: the final norm of the last row */
@@ -106,8 +106,7 @@ sl_status llm_context_create(const llm_model *model, int32_t n_ctx, tensor_type 
     int64_t e = hp->n_embd;
     int64_t ffw = hp->n_ff;
     int64_t stacked = (int64_t)n_rep * c->att_chunk;
-    c->att_scratch_floats = (size_t)(2 * stacked * hd + stacked * (int64_t)n_ctx +
-                                     2 * (int64_t)n_ctx * hd + hd);
+    c->att_scratch_floats = (size_t)(2 * stacked * hd + stacked * (int64_t)n_ctx + nkv);
     size_t floats[] = {
         (size_t)(ub * e), (size_t)(ub * e), (size_t)(ub * nq), (size_t)(ub * nkv),
         (size_t)(ub * nkv), (size_t)(ub * nq), (size_t)(ub * e), (size_t)(ub * ffw),
@@ -216,14 +215,16 @@ static void rope_tables(llm_context *c, int32_t pos0, int32_t n)
     }
 }
 
-/* Rotates the first n_rot dimensions of each of n_heads heads in n rows. */
-static void rope_apply(const llm_context *c, float *x, int32_t n, int32_t n_heads, int64_t ld)
+/* Rotates the first n_rot dimensions of each of n_heads heads in n rows,
+ * which are rows r0.. of the micro-batch (their angles in the tables). */
+static void rope_apply(const llm_context *c, float *x, int32_t r0, int32_t n, int32_t n_heads,
+                       int64_t ld)
 {
     const llm_hparams *hp = &c->model->hp;
     int32_t half = hp->n_rot / 2;
     for (int32_t i = 0; i < n; i++) {
-        const float *cs = c->rope_cos + (int64_t)i * half;
-        const float *sn = c->rope_sin + (int64_t)i * half;
+        const float *cs = c->rope_cos + (int64_t)(r0 + i) * half;
+        const float *sn = c->rope_sin + (int64_t)(r0 + i) * half;
         for (int32_t h = 0; h < n_heads; h++) {
             float *v = x + i * ld + (int64_t)h * hp->head_dim;
             if (hp->rope_layout == LLM_ROPE_ADJACENT) {
@@ -260,6 +261,18 @@ static void swiglu_worker(void *arg, int ith, int nth)
 
 /* ---- attention ---- */
 
+/* Runs a job over the pool when it covers at least this many elements
+ * (smaller ones cost less than waking the workers). */
+#define ELEMS_PARALLEL_MIN 65536
+
+static void run_rows_or_inline(llm_context *c, int64_t elems, thread_pool_fn fn, void *job)
+{
+    if (elems >= ELEMS_PARALLEL_MIN)
+        thread_pool_run_independent(c->pool, fn, job);
+    else
+        fn(job, 0, 1);
+}
+
 typedef struct att_job {
     llm_context *c;
     int32_t layer;
@@ -268,6 +281,7 @@ typedef struct att_job {
     int32_t n_chunks;
     int32_t n_units;
     bool transposed; /* keys from c->kt (prompt batches), else per unit */
+    bool round_q;    /* queries rounded to F16 first (see attention()) */
     atomic_int next;
     atomic_int failed;
 } att_job;
@@ -287,8 +301,6 @@ static void att_unit(att_job *j, float *scratch, int32_t g, int32_t r0, int32_t 
     float *qs = scratch;
     float *os = qs + (size_t)n_rep * c->att_chunk * hd;
     float *s = os + (size_t)n_rep * c->att_chunk * hd;
-    float *kf = s + (size_t)n_rep * c->att_chunk * c->n_ctx;
-    float *vf = kf + (size_t)c->n_ctx * hd;
 
     /* Keys: transposed floats prepared for the whole batch, or this head's
      * rows (converted here when F16) for a few query rows. */
@@ -305,20 +317,18 @@ static void att_unit(att_job *j, float *scratch, int32_t g, int32_t r0, int32_t 
         kp = (const float *)kv_cache_row(c->kv, j->layer, 0, 0) + (int64_t)g * hd;
         vp = (const float *)kv_cache_row(c->kv, j->layer, 1, 0) + (int64_t)g * hd;
     } else {
-        kv_cache_read_head(c->kv, j->layer, 0, kv_len, g, hd, kf, hd);
-        kv_cache_read_head(c->kv, j->layer, 1, kv_len, g, hd, vf, hd);
-        kp = kf;
-        vp = vf;
-        ldk = ldv = hd;
+        /* F16 cache, few rows: att_plain_prep_worker widened the layer's
+         * keys and values, row-major like the cache */
+        kp = c->kt + (int64_t)g * hd;
+        vp = c->vf + (int64_t)g * hd;
     }
     /* Stack the group's query heads: row r * m + i is head g*n_rep + r of
-     * batch row r0 + i. With F16 keys ggml multiplies F16 queries, so round
-     * them the same way. */
+     * batch row r0 + i. */
     for (int32_t r = 0; r < n_rep; r++)
         for (int32_t i = 0; i < m; i++) {
             const float *src = c->q + (int64_t)(r0 + i) * nq + (int64_t)(g * n_rep + r) * hd;
             float *dst = qs + ((int64_t)r * m + i) * hd;
-            if (c->kv->type == TENSOR_F16) {
+            if (j->round_q) {
                 uint16_t half[LLM_HEAD_DIM_MAX];
                 f32_to_fp16_row(src, half, hd);
                 fp16_to_f32_row(half, dst, hd);
@@ -338,7 +348,15 @@ static void att_unit(att_job *j, float *scratch, int32_t g, int32_t r0, int32_t 
             for (int32_t t = visible; t < kv_len; t++)
                 sr[t] = 0.0f;
         }
-    if (gemm_f32(NULL, GEMM_B_KN, rows, hd, kv_len, s, kv_len, vp, ldv, os, hd, NULL)) {
+    /* The k x n kernel reads each value row once per 4 rows of P; in decode
+     * with fewer than 4 query heads per group, zero rows make up the 4 so
+     * the values stream once instead of once per head. */
+    int32_t rows_kn = rows;
+    if (rows < 4 && n_rep * c->att_chunk >= 4) {
+        memset(s + (int64_t)rows * kv_len, 0, (size_t)(4 - rows) * (size_t)kv_len * sizeof(float));
+        rows_kn = 4;
+    }
+    if (gemm_f32(NULL, GEMM_B_KN, rows_kn, hd, kv_len, s, kv_len, vp, ldv, os, hd, NULL)) {
         atomic_store(&j->failed, 1);
         return;
     }
@@ -350,42 +368,56 @@ static void att_unit(att_job *j, float *scratch, int32_t g, int32_t r0, int32_t 
 
 /* Before the units: keys [0, kv_len) of the layer to floats, transposed per
  * head (so Q K^T is a k x n product, the faster GEMM layout), and values to
- * floats for an F16 cache. One share per (KV head, K or V). */
+ * floats for an F16 cache. Shares split the positions. */
 static void att_prep_worker(void *arg, int ith, int nth)
 {
     att_job *j = arg;
     llm_context *c = j->c;
-    const int32_t hd = c->model->hp.head_dim, n_kv = c->model->hp.n_head_kv;
     const int32_t kv_len = j->pos0 + j->n;
     const int64_t nkv = c->kv->n_embd_kv;
     float *row = c->att_scratch + c->att_scratch_floats * (size_t)ith +
-                 (c->att_scratch_floats - (size_t)hd);
-    for (int u = ith; u < 2 * n_kv; u += nth) {
-        int32_t g = u >> 1;
-        if (u & 1) {
-            if (c->kv->type != TENSOR_F16)
-                continue;
-            for (int32_t p = 0; p < kv_len; p++)
-                fp16_to_f32_row((const uint16_t *)kv_cache_row(c->kv, j->layer, 1, p) +
-                                    (int64_t)g * hd,
-                                c->vf + p * nkv + (int64_t)g * hd, hd);
-            continue;
+                 (c->att_scratch_floats - (size_t)nkv);
+    int64_t p0, p1;
+    thread_pool_split(kv_len, 16, ith, nth, &p0, &p1);
+    if (p1 <= p0)
+        return;
+    if (c->kv->type == TENSOR_F16) /* values: one conversion over the range */
+        fp16_to_f32_row((const uint16_t *)kv_cache_row(c->kv, j->layer, 1, (int32_t)p0),
+                        c->vf + p0 * nkv, (p1 - p0) * nkv);
+    /* keys: each position's row (all heads) widened once, then scattered;
+     * kt's row d of head g is row g * head_dim + d, so all heads transpose
+     * alike */
+    for (int64_t p = p0; p < p1; p++) {
+        const float *src;
+        if (c->kv->type == TENSOR_F16) {
+            fp16_to_f32_row((const uint16_t *)kv_cache_row(c->kv, j->layer, 0, (int32_t)p), row,
+                            nkv);
+            src = row;
+        } else {
+            src = (const float *)kv_cache_row(c->kv, j->layer, 0, (int32_t)p);
         }
-        float *kt = c->kt + (int64_t)g * hd * c->kt_ld;
-        for (int32_t p = 0; p < kv_len; p++) {
-            const float *src;
-            if (c->kv->type == TENSOR_F16) {
-                fp16_to_f32_row((const uint16_t *)kv_cache_row(c->kv, j->layer, 0, p) +
-                                    (int64_t)g * hd,
-                                row, hd);
-                src = row;
-            } else {
-                src = (const float *)kv_cache_row(c->kv, j->layer, 0, p) + (int64_t)g * hd;
-            }
-            for (int32_t d = 0; d < hd; d++)
-                kt[(int64_t)d * c->kt_ld + p] = src[d];
-        }
+        for (int64_t d = 0; d < nkv; d++)
+            c->kt[d * c->kt_ld + p] = src[d];
     }
+}
+
+/* For a few query rows on an F16 cache: the layer's keys and values of
+ * positions [0, kv_len) widened to floats with one conversion over each
+ * contiguous plane (into c->kt, used row-major here, and c->vf), shared by
+ * element ranges. */
+static void att_plain_prep_worker(void *arg, int ith, int nth)
+{
+    att_job *j = arg;
+    llm_context *c = j->c;
+    const int64_t count = (int64_t)(j->pos0 + j->n) * c->kv->n_embd_kv;
+    int64_t b, e;
+    thread_pool_split(count, 64, ith, nth, &b, &e);
+    if (e <= b)
+        return;
+    const uint16_t *k = kv_cache_row(c->kv, j->layer, 0, 0);
+    const uint16_t *v = kv_cache_row(c->kv, j->layer, 1, 0);
+    fp16_to_f32_row(k + b, c->kt + b, e - b);
+    fp16_to_f32_row(v + b, c->vf + b, e - b);
 }
 
 static void att_worker(void *arg, int ith, int nth)
@@ -421,8 +453,15 @@ static sl_status attention(llm_context *c, int32_t layer, int32_t pos0, int32_t 
     /* A batch converts (and transposes) the keys once for all its query
      * rows; a few rows convert only what their head needs. */
     j.transposed = n >= ATT_TRANSPOSE_MIN;
+    /* ggml's CPU flash attention, which llama.cpp uses by default, rounds
+     * the queries to F16 for F16 keys when it takes batches of fewer than
+     * 64 rows one query at a time (and decode); from 64 rows on its tiled
+     * path multiplies F32 queries with the keys widened to F32. */
+    j.round_q = c->kv->type == TENSOR_F16 && n < 64;
     if (j.transposed)
         thread_pool_run_independent(c->pool, att_prep_worker, &j);
+    else if (c->kv->type == TENSOR_F16)
+        run_rows_or_inline(c, (int64_t)(pos0 + n) * c->kv->n_embd_kv, att_plain_prep_worker, &j);
     thread_pool_run_independent(c->pool, att_worker, &j);
     if (atomic_load(&j.failed))
         return sl_fail(err, SL_ERR_INTERNAL, "%s: attention product failed (layer %d)",
@@ -434,6 +473,73 @@ static sl_status attention(llm_context *c, int32_t layer, int32_t pos0, int32_t 
 
 /* c->x holds n input rows at positions pos0..; runs every layer and, when
  * logits is not NULL, the output head on the last row. */
+/* Rows of a micro-batch are independent in the element-wise steps; from
+ * this many rows on they are shared out over the pool. */
+#define ROWS_PARALLEL_MIN 16
+
+/* x += add + bias (when add is not NULL), then y = RMSNorm(x) * w, row by
+ * row: the residual connection fused with the next norm. */
+typedef struct norm_job {
+    float *x;
+    const float *add, *bias;
+    float *y;
+    const float *w;
+    int64_t rows, n;
+    float eps;
+} norm_job;
+
+static void norm_worker(void *arg, int ith, int nth)
+{
+    const norm_job *j = arg;
+    int64_t b, e;
+    thread_pool_split(j->rows, 1, ith, nth, &b, &e);
+    for (int64_t r = b; r < e; r++) {
+        float *x = j->x + r * j->n;
+        if (j->add) {
+            add_rows(x, j->add + r * j->n, j->n);
+            if (j->bias)
+                add_rows(x, j->bias, j->n);
+        }
+        rms_norm_rows(x, j->y + r * j->n, 1, j->n, j->w, j->eps);
+    }
+}
+
+/* Q/K/V biases, RoPE on Q and K, and the cache write, row by row. */
+typedef struct qkv_job {
+    llm_context *c;
+    const llm_layer *L;
+    int32_t layer, pos0, n;
+} qkv_job;
+
+static void qkv_worker(void *arg, int ith, int nth)
+{
+    const qkv_job *j = arg;
+    llm_context *c = j->c;
+    const llm_hparams *hp = &c->model->hp;
+    const int64_t nq = (int64_t)hp->n_head * hp->head_dim;
+    const int64_t nkv = (int64_t)hp->n_head_kv * hp->head_dim;
+    int64_t b, e;
+    thread_pool_split(j->n, 1, ith, nth, &b, &e);
+    if (e <= b)
+        return;
+    int32_t rows = (int32_t)(e - b);
+    float *q = c->q + b * nq, *k = c->k + b * nkv, *v = c->v + b * nkv;
+    add_bias(q, rows, nq, nq, j->L->bq);
+    add_bias(k, rows, nkv, nkv, j->L->bk);
+    add_bias(v, rows, nkv, nkv, j->L->bv);
+    rope_apply(c, q, (int32_t)b, rows, hp->n_head, nq);
+    rope_apply(c, k, (int32_t)b, rows, hp->n_head_kv, nkv);
+    kv_cache_store(c->kv, j->layer, j->pos0 + (int32_t)b, rows, k, nkv, v, nkv);
+}
+
+static void run_rows(llm_context *c, int32_t n, thread_pool_fn fn, void *job)
+{
+    if (n >= ROWS_PARALLEL_MIN)
+        thread_pool_run_independent(c->pool, fn, job);
+    else
+        fn(job, 0, 1);
+}
+
 static sl_status forward_ubatch(llm_context *c, int32_t pos0, int32_t n, float *logits,
                                 sl_error *err)
 {
@@ -445,26 +551,25 @@ static sl_status forward_ubatch(llm_context *c, int32_t pos0, int32_t n, float *
     rope_tables(c, pos0, n);
     for (int32_t il = 0; il < hp->n_layer; il++) {
         const llm_layer *L = &m->layers[il];
-        rms_norm_rows(c->x, c->xn, n, e, L->attn_norm, hp->rms_eps);
+        /* the previous layer's feed-forward output joins the residual here */
+        const llm_layer *prev = il > 0 ? &m->layers[il - 1] : NULL;
+        norm_job nj = {c->x, prev ? c->tmp : NULL, prev ? prev->b_down : NULL, c->xn,
+                       L->attn_norm, n, e, hp->rms_eps};
+        run_rows(c, n, norm_worker, &nj);
         qmatrix qkv[3] = {L->wq, L->wk, L->wv};
         float *const qkv_out[3] = {c->q, c->k, c->v};
         const int64_t qkv_ld[3] = {nq, nkv, nkv};
         if ((st = matmul_many(c->mm, 3, qkv, c->xn, e, n, qkv_out, qkv_ld, err)))
             return st;
-        add_bias(c->q, n, nq, nq, L->bq);
-        add_bias(c->k, n, nkv, nkv, L->bk);
-        add_bias(c->v, n, nkv, nkv, L->bv);
-        rope_apply(c, c->q, n, hp->n_head, nq);
-        rope_apply(c, c->k, n, hp->n_head_kv, nkv);
-        kv_cache_store(c->kv, il, pos0, n, c->k, nkv, c->v, nkv);
+        qkv_job qj = {c, L, il, pos0, n};
+        run_rows(c, n, qkv_worker, &qj);
         if ((st = attention(c, il, pos0, n, err)))
             return st;
         if ((st = matmul(c->mm, &L->wo, c->att, nq, n, c->tmp, e, err)))
             return st;
-        add_bias(c->tmp, n, e, e, L->bo);
-        add_rows(c->x, c->tmp, n * e);
 
-        rms_norm_rows(c->x, c->xn, n, e, L->ffn_norm, hp->rms_eps);
+        nj = (norm_job){c->x, c->tmp, L->bo, c->xn, L->ffn_norm, n, e, hp->rms_eps};
+        run_rows(c, n, norm_worker, &nj);
         qmatrix gu[2] = {L->w_gate, L->w_up};
         float *const gu_out[2] = {c->gate, c->up};
         const int64_t gu_ld[2] = {ffw, ffw};
@@ -479,11 +584,14 @@ static sl_status forward_ubatch(llm_context *c, int32_t pos0, int32_t n, float *
             swiglu_worker(&sj, 0, 1);
         if ((st = matmul(c->mm, &L->w_down, c->gate, ffw, n, c->tmp, e, err)))
             return st;
-        add_bias(c->tmp, n, e, e, L->b_down);
-        add_rows(c->x, c->tmp, n * e);
     }
+    /* The last feed-forward output still has to join the residual; only
+     * the last row goes on to the output head. */
     if (logits) {
-        rms_norm_rows(c->x + (int64_t)(n - 1) * e, c->last, 1, e, m->output_norm, hp->rms_eps);
+        const llm_layer *last = &m->layers[hp->n_layer - 1];
+        norm_job nj = {c->x + (int64_t)(n - 1) * e, c->tmp + (int64_t)(n - 1) * e, last->b_down,
+                       c->last, m->output_norm, 1, e, hp->rms_eps};
+        norm_worker(&nj, 0, 1);
         if ((st = matmul(c->mm, &m->output, c->last, e, 1, logits, hp->n_vocab, err)))
             return st;
         add_bias(logits, 1, hp->n_vocab, hp->n_vocab, m->output_bias);

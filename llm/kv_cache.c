@@ -77,16 +77,3 @@ void kv_cache_store(kv_cache *kv, int32_t layer, int32_t pos, int32_t n, const f
     store_rows(kv, layer, 0, pos, n, k, ldk);
     store_rows(kv, layer, 1, pos, n, v, ldv);
 }
-
-void kv_cache_read_head(const kv_cache *kv, int32_t layer, int which, int32_t n, int32_t head,
-                        int32_t head_dim, float *dst, int64_t ldd)
-{
-    for (int32_t p = 0; p < n; p++) {
-        const uint8_t *row = kv_cache_row(kv, layer, which, p);
-        row += (size_t)head * (size_t)head_dim * kv->elem_bytes;
-        if (kv->type == TENSOR_F16)
-            fp16_to_f32_row((const uint16_t *)row, dst + p * ldd, head_dim);
-        else
-            memcpy(dst + p * ldd, row, (size_t)head_dim * sizeof(float));
-    }
-}

@@ -34,14 +34,9 @@ size_t kv_cache_bytes(const kv_cache *kv);
 void kv_cache_store(kv_cache *kv, int32_t layer, int32_t pos, int32_t n, const float *k,
                     int64_t ldk, const float *v, int64_t ldv);
 
-/* Positions [0, n) of head `head` (head_dim elements at head * head_dim) of
- * layer's K (which = 0) or V (which = 1) as floats: dst row p at dst + p *
- * ldd. */
-void kv_cache_read_head(const kv_cache *kv, int32_t layer, int which, int32_t n, int32_t head,
-                        int32_t head_dim, float *dst, int64_t ldd);
-
-/* Direct pointer to row `pos` of K (which = 0) or V (which = 1); for an F32
- * cache this lets attention read without a copy. */
+/* Row `pos` of layer's K (which = 0) or V (which = 1), in the cache's type:
+ * rows are contiguous, so positions [a, b) form one run of (b - a) *
+ * n_embd_kv elements that attention reads or widens in one pass. */
 static inline void *kv_cache_row(const kv_cache *kv, int32_t layer, int which, int32_t pos)
 {
     return (uint8_t *)kv->data + kv->plane_bytes * (size_t)(layer * 2 + which) +

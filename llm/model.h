@@ -18,8 +18,10 @@
  *
  * Numerics follow llama.cpp's CPU backend: activations are quantized to the
  * type ggml pairs with each weight type before a product (llm/matmul.h),
- * RMSNorm sums squares in double, and with an F16 KV cache the queries are
- * rounded to F16 as ggml does for F16 keys. */
+ * RMSNorm sums squares in double, and with an F16 KV cache queries of
+ * batches under 64 rows are rounded to F16 as ggml's flash attention does.
+ * Unlike ggml's one-query-at-a-time attention, which accumulates the
+ * weighted values in F16, ours accumulates in F32. */
 #ifndef SIGHTLINE_LLM_MODEL_H
 #define SIGHTLINE_LLM_MODEL_H
 

@@ -223,6 +223,26 @@ static void check_fixture(const fixture *fx)
     }
     printf("%s: greedy agrees on %d of %d tokens%s\n", fx->name, agree, l.g.n_greedy,
            parted ? " (then a near-tie)" : "");
+
+    /* All 16 steps on llama.cpp's own path (its tokens fed back): our best
+     * token must be its best wherever its margin exceeds twice the logit
+     * tolerance, which no legitimate difference can overturn. */
+    llm_context_reset(ctx);
+    assert_int_equal(llm_decode(ctx, l.g.prompt, l.g.n_prompt, logits, &err), SL_OK);
+    int forced = 0, checked = 0;
+    for (int i = 0; i < l.g.n_greedy; i++) {
+        int32_t tok = llm_argmax(logits, l.n_vocab);
+        forced += tok == l.g.greedy[i];
+        if (l.g.gap[i] > 2.0 * fx->tol) {
+            checked++;
+            assert_int_equal(tok, l.g.greedy[i]);
+        }
+        if (llm_decode(ctx, &l.g.greedy[i], 1, logits, &err))
+            fail_msg("%s", err.msg);
+    }
+    printf("%s: on llama.cpp's path, same best token at %d of %d steps (%d with a margin over "
+           "%.2f, all equal)\n",
+           fx->name, forced, l.g.n_greedy, checked, 2.0 * fx->tol);
     llm_context_free(ctx);
     free(logits);
     unload(&l);
@@ -434,6 +454,9 @@ static void test_vlm_text_model_with_image_embeddings(void **state)
            "llama.cpp %.4f (tolerance 0.15)\n",
            llm_context_pos(ctx), d);
     assert_true(d <= 0.15);
+    int32_t n_past = llm_context_pos(ctx);
+    float *after_prompt = malloc((size_t)n_vocab * sizeof(float));
+    memcpy(after_prompt, logits, (size_t)n_vocab * sizeof(float));
     int agree = 0;
     for (int i = 0; i < n_greedy; i++) {
         int32_t tok = llm_argmax(logits, n_vocab);
@@ -448,6 +471,21 @@ static void test_vlm_text_model_with_image_embeddings(void **state)
     }
     printf("tiny VLM: greedy agrees on %d of %d tokens before a near-tie or the end\n", agree,
            n_greedy);
+    /* on llama.cpp's path: back to the end of the prompt, its tokens fed */
+    assert_int_equal(llm_context_truncate(ctx, n_past, &err), SL_OK);
+    memcpy(logits, after_prompt, (size_t)n_vocab * sizeof(float));
+    int forced = 0;
+    for (int i = 0; i < n_greedy; i++) {
+        int32_t tok = llm_argmax(logits, n_vocab);
+        forced += tok == (int32_t)greedy[i];
+        if (gap[i] > 0.3)
+            assert_int_equal(tok, (int32_t)greedy[i]);
+        int32_t next = (int32_t)greedy[i];
+        assert_int_equal(llm_decode(ctx, &next, 1, logits, &err), SL_OK);
+    }
+    printf("tiny VLM: on llama.cpp's path, same best token at %d of %d steps\n", forced,
+           n_greedy);
+    free(after_prompt);
     free(ref);
     free(greedy);
     free(gap);
@@ -467,7 +505,10 @@ typedef struct synth {
     const char *drop_tensor, *drop_key;
     /* a tensor written with one more row than it should have */
     const char *grow_tensor;
+    /* Q, K, V (and their biases) written as one attn_qkv tensor */
+    bool fuse_qkv;
 } synth;
+
 
 typedef struct synth_tensor {
     char name[64];
@@ -475,6 +516,46 @@ typedef struct synth_tensor {
     int64_t ne[2];
     float *data;
 } synth_tensor;
+
+/* Replaces blk.L.attn_{q,k,v}.SUFFIX by blk.L.attn_qkv.SUFFIX: the rows of
+ * the three one after another (what converters write for fused layers). */
+static void fuse(synth_tensor *ts, int *nt, int layer, const char *suffix)
+{
+    char names[3][64];
+    int idx[3];
+    const char *parts[3] = {"q", "k", "v"};
+    for (int p = 0; p < 3; p++) {
+        snprintf(names[p], sizeof names[p], "blk.%d.attn_%s.%s", layer, parts[p], suffix);
+        idx[p] = -1;
+        for (int i = 0; i < *nt; i++)
+            if (strcmp(ts[i].name, names[p]) == 0)
+                idx[p] = i;
+        if (idx[p] < 0)
+            return;
+    }
+    synth_tensor f = ts[idx[0]];
+    snprintf(f.name, sizeof f.name, "blk.%d.attn_qkv.%s", layer, suffix);
+    int d = f.n_dims - 1;
+    int64_t total = 0;
+    for (int p = 0; p < 3; p++)
+        total += ts[idx[p]].ne[0] * (d ? ts[idx[p]].ne[1] : 1);
+    f.data = malloc((size_t)total * sizeof(float));
+    int64_t off = 0;
+    f.ne[d] = 0;
+    for (int p = 0; p < 3; p++) {
+        int64_t cnt = ts[idx[p]].ne[0] * (d ? ts[idx[p]].ne[1] : 1);
+        memcpy(f.data + off, ts[idx[p]].data, (size_t)cnt * sizeof(float));
+        off += cnt;
+        f.ne[d] += ts[idx[p]].ne[d];
+        free(ts[idx[p]].data);
+    }
+    /* the fused tensor takes q's place; k and v are removed */
+    ts[idx[0]] = f;
+    for (int p = 2; p >= 1; p--) {
+        memmove(&ts[idx[p]], &ts[idx[p] + 1], (size_t)(*nt - idx[p] - 1) * sizeof *ts);
+        (*nt)--;
+    }
+}
 
 static float urand(uint64_t *s)
 {
@@ -526,6 +607,10 @@ static void synth_write(const synth *sy, const char *path)
         T("ffn_up.weight", 2, sy->n_embd, sy->n_ff, 0.3f, 0);
         T("ffn_down.weight", 2, sy->n_ff, sy->n_embd, 0.2f, 0);
 #undef T
+    }
+    for (int l = 0; sy->fuse_qkv && l < sy->n_layer; l++) {
+        fuse(ts, &nt, l, "weight");
+        fuse(ts, &nt, l, "bias");
     }
     sl_error err = {0};
     gguf_writer *w = NULL;
@@ -818,7 +903,7 @@ static void check_synth(const synth *sy, int n_tok, int n_ctx)
     temp_dir_remove(dir);
 }
 
-static const synth qwen_like = {"qwen2", 64, 4, 2, 96, 2, 101, 16, true, false, NULL, NULL, NULL};
+static const synth qwen_like = {"qwen2", 64, 4, 2, 96, 2, 101, 16, true, false, NULL, NULL, NULL, false};
 
 static void test_synthetic_qwen2(void **state)
 {
@@ -829,7 +914,7 @@ static void test_synthetic_qwen2(void **state)
 static void test_synthetic_llama_partial_rope(void **state)
 {
     (void)state;
-    synth s = {"llama", 64, 4, 1, 96, 2, 101, 8, false, true, NULL, NULL, NULL};
+    synth s = {"llama", 64, 4, 1, 96, 2, 101, 8, false, true, NULL, NULL, NULL, false};
     check_synth(&s, 23, 32);
 }
 
@@ -838,8 +923,49 @@ static void test_synthetic_llama_partial_rope(void **state)
 static void test_synthetic_long_prompt(void **state)
 {
     (void)state;
-    synth s = {"llama", 64, 4, 2, 96, 1, 101, 16, false, true, NULL, NULL, NULL};
+    synth s = {"llama", 64, 4, 2, 96, 1, 101, 16, false, true, NULL, NULL, NULL, false};
     check_synth(&s, 600, 640);
+}
+
+/* A fused attn_qkv tensor (weights and biases) gives exactly the logits of
+ * the same weights stored as separate Q, K and V. */
+static void test_fused_qkv(void **state)
+{
+    (void)state;
+    char *dir = temp_dir_create();
+    float *logits[2];
+    int32_t tokens[19];
+    for (int i = 0; i < 19; i++)
+        tokens[i] = (i * 13 + 5) % qwen_like.n_vocab;
+    for (int fused = 0; fused < 2; fused++) {
+        synth s = qwen_like;
+        s.fuse_qkv = fused;
+        char path[512];
+        snprintf(path, sizeof path, "%s/m%d.gguf", dir, fused);
+        synth_write(&s, path);
+        if (fused) {
+            gguf_file *f = NULL;
+            assert_int_equal(gguf_open(path, &f, NULL), SL_OK);
+            assert_non_null(gguf_find_tensor(f, "blk.1.attn_qkv.weight"));
+            assert_non_null(gguf_find_tensor(f, "blk.1.attn_qkv.bias"));
+            assert_null(gguf_find_tensor(f, "blk.1.attn_q.weight"));
+            gguf_close(f);
+        }
+        sl_error err = {0};
+        llm_model *m = NULL;
+        if (llm_model_load(path, NULL, &m, &err))
+            fail_msg("%s", err.msg);
+        llm_context *ctx = NULL;
+        assert_int_equal(llm_context_create(m, 32, TENSOR_F32, NULL, &ctx, &err), SL_OK);
+        logits[fused] = malloc((size_t)s.n_vocab * sizeof(float));
+        assert_int_equal(llm_decode(ctx, tokens, 19, logits[fused], &err), SL_OK);
+        llm_context_free(ctx);
+        llm_model_free(m);
+    }
+    assert_true(max_abs_diff(logits[0], logits[1], qwen_like.n_vocab) == 0.0f);
+    free(logits[0]);
+    free(logits[1]);
+    temp_dir_remove(dir);
 }
 
 /* Load errors: one line naming the file and the key or tensor. */
@@ -937,6 +1063,7 @@ int main(void)
         cmocka_unit_test(test_synthetic_qwen2),
         cmocka_unit_test(test_synthetic_llama_partial_rope),
         cmocka_unit_test(test_synthetic_long_prompt),
+        cmocka_unit_test(test_fused_qkv),
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_load_stats),
     };
