@@ -1,23 +1,23 @@
-/* Decoder benchmark on random-weight models with SmolLM2-135M's shape (dim
- * 576, 30 layers, 9 heads, 3 KV heads, FFN 1536, GPT-2 vocabulary of 50257,
- * tied embeddings), written at bench time into a temporary folder as Q8_0
+/* Decoder benchmark on random-weight models with SmolLM2-135M's and 360M's
+ * shapes (tests/tools/model_gen.h; GPT-2-sized vocabulary of 50257, tied
+ * embeddings), written at bench time into a temporary folder as Q8_0
  * and as Q4_0 (token embedding Q8_0, as in the reference files of
  * ../shared/anchors.md). The same runs as llama-bench -p 512 -n 128 -r 3:
  *
- *   llm_135m_TYPE_file               size of the written file
- *   llm_135m_TYPE_load               llm_model_load with every page touched
- *   llm_135m_TYPE_pp512_t{1,2}       prompt of 512 tokens in one call, from an
+ *   llm_SHAPE_TYPE_file               size of the written file
+ *   llm_SHAPE_TYPE_load               llm_model_load with every page touched
+ *   llm_SHAPE_TYPE_pp512_t{1,2}       prompt of 512 tokens in one call, from an
  *                                    empty context: tokens per second
- *   llm_135m_TYPE_tg128_t{1,2}       128 tokens decoded one at a time from an
+ *   llm_SHAPE_TYPE_tg128_t{1,2}       128 tokens decoded one at a time from an
  *                                    empty context: tokens per second
- *   llm_135m_TYPE_tg64_after_pp512_t{1,2}  64 tokens decoded after the
+ *   llm_SHAPE_TYPE_tg64_after_pp512_t{1,2}  64 tokens decoded after the
  *                                    512-token prompt (attention over
  *                                    512-576 positions): tokens per second
- *   llm_135m_TYPE_{pp512,tg128}_t1_cpu  the same per second of process CPU
+ *   llm_SHAPE_TYPE_{pp512,tg128}_t1_cpu  the same per second of process CPU
  *                                    time: on a shared machine, the 1-thread
  *                                    rate without the time other processes
  *                                    took the core (not their bandwidth use)
- *   llm_135m_TYPE_tg128_bw_pct       weight bytes read per decoded token times
+ *   llm_SHAPE_TYPE_tg128_bw_pct       weight bytes read per decoded token times
  *                                    the best decode rate, as a % of the
  *                                    read bandwidth measured in this run
  *   bandwidth_t{1,2}                 STREAM-like read of 512 MiB (best of 5)
@@ -28,7 +28,8 @@
  *                                    child processes)
  * Rates are the mean of 3 runs (like llama-bench), after one warm-up.
  * SIGHTLINE_BENCH_QUICK=1: one run, prompt 128. SIGHTLINE_BENCH_TYPES=q8_0
- * (or q4_0) limits the models. SIGHTLINE_BENCH_KEEP=1 keeps the model files
+ * (or q4_0) and SIGHTLINE_BENCH_SHAPES=135m (or 360m) limit the models.
+ * SIGHTLINE_BENCH_KEEP=1 keeps the model files
  * (their folder is printed) for profiling. */
 #include <stdint.h>
 #include <stdio.h>
@@ -40,8 +41,9 @@
 #include <unistd.h>
 
 #include "llm/llm.h"
+#include "tests/tools/model_gen.h"
 
-enum { N_EMBD = 576, N_LAYER = 30, N_HEAD = 9, N_HEAD_KV = 3, N_FF = 1536, N_VOCAB = 50257 };
+enum { N_VOCAB = 50257 };
 #define BANDWIDTH_BYTES (512u << 20)
 
 static double now_s(void)
@@ -70,14 +72,6 @@ static uint64_t rng(void)
     return rng_state * 0x2545F4914F6CDD1DULL;
 }
 
-static float frand(void) /* about N(0, 1): sum of 4 uniforms */
-{
-    float s = 0;
-    for (int i = 0; i < 4; i++)
-        s += (float)(rng() >> 40) / 16777216.0f - 0.5f;
-    return s * 1.73f;
-}
-
 static void die(const char *what, const sl_error *err)
 {
     fprintf(stderr, "llm bench: %s: %s\n", what, err ? err->msg : "failed");
@@ -85,106 +79,6 @@ static void die(const char *what, const sl_error *err)
 }
 
 /* ---- the model file ---- */
-
-typedef struct blob {
-    void *data;
-} blob;
-
-static blob blobs[512];
-static int n_blobs;
-
-/* rows x cols of `type`: 16 distinct random rows quantized with the
- * reference quantizer, repeated (the values do not change the speed). */
-static void *random_matrix(tensor_type type, int64_t rows, int64_t cols, float scale)
-{
-    size_t rb = 0;
-    if (!tensor_type_row_bytes(type, cols, &rb))
-        die("row size", NULL);
-    uint8_t *m = malloc(rb * (size_t)rows);
-    float *x = malloc((size_t)cols * sizeof(float));
-    if (!m || !x)
-        die("out of memory", NULL);
-    int64_t distinct = rows < 16 ? rows : 16;
-    for (int64_t r = 0; r < distinct; r++) {
-        for (int64_t i = 0; i < cols; i++)
-            x[i] = frand() * scale;
-        sl_error err;
-        if (quantize_row_ref(type, x, m + (size_t)r * rb, cols, &err))
-            die("quantize", &err);
-    }
-    for (int64_t r = distinct; r < rows; r++)
-        memcpy(m + (size_t)r * rb, m + (size_t)(r % distinct) * rb, rb);
-    free(x);
-    blobs[n_blobs++].data = m;
-    return m;
-}
-
-static void add(gguf_writer *w, const char *name, tensor_type type, int64_t ne0, int64_t ne1,
-                float scale)
-{
-    int64_t ne[2] = {ne0, ne1};
-    sl_error err;
-    void *data;
-    if (ne1 == 1) { /* norm weights: around 1 */
-        float *v = malloc((size_t)ne0 * sizeof(float));
-        for (int64_t i = 0; i < ne0; i++)
-            v[i] = 1.0f + 0.1f * frand();
-        blobs[n_blobs++].data = v;
-        data = v;
-    } else {
-        data = random_matrix(type, ne1, ne0, scale);
-    }
-    if (gguf_writer_add_tensor(w, name, type, ne1 == 1 ? 1 : 2, ne, data, &err))
-        die(name, &err);
-}
-
-static void write_model(const char *path, tensor_type wtype, tensor_type etype)
-{
-    gguf_writer *w = NULL;
-    sl_error err;
-    if (gguf_writer_create(&w, &err))
-        die("writer", &err);
-    struct {
-        const char *key;
-        uint32_t v;
-    } keys[] = {
-        {"llama.context_length", 8192},  {"llama.embedding_length", N_EMBD},
-        {"llama.block_count", N_LAYER},  {"llama.feed_forward_length", N_FF},
-        {"llama.attention.head_count", N_HEAD}, {"llama.attention.head_count_kv", N_HEAD_KV},
-        {"llama.rope.dimension_count", N_EMBD / N_HEAD},
-    };
-    if (gguf_writer_set_str(w, "general.architecture", "llama", &err))
-        die("key", &err);
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        if (gguf_writer_set_u32(w, keys[i].key, keys[i].v, &err))
-            die(keys[i].key, &err);
-    if (gguf_writer_set_f32(w, "llama.rope.freq_base", 100000.0f, &err) ||
-        gguf_writer_set_f32(w, "llama.attention.layer_norm_rms_epsilon", 1e-5f, &err))
-        die("key", &err);
-    const int hd = N_EMBD / N_HEAD, nkv = N_HEAD_KV * hd;
-    add(w, "token_embd.weight", etype, N_EMBD, N_VOCAB, 0.5f);
-    add(w, "output_norm.weight", TENSOR_F32, N_EMBD, 1, 0);
-    char name[64];
-    for (int l = 0; l < N_LAYER; l++) {
-#define NAME(what) (snprintf(name, sizeof name, "blk.%d." what, l), name)
-        add(w, NAME("attn_norm.weight"), TENSOR_F32, N_EMBD, 1, 0);
-        add(w, NAME("attn_q.weight"), wtype, N_EMBD, N_EMBD, 0.05f);
-        add(w, NAME("attn_k.weight"), wtype, N_EMBD, nkv, 0.05f);
-        add(w, NAME("attn_v.weight"), wtype, N_EMBD, nkv, 0.05f);
-        add(w, NAME("attn_output.weight"), wtype, N_EMBD, N_EMBD, 0.05f);
-        add(w, NAME("ffn_norm.weight"), TENSOR_F32, N_EMBD, 1, 0);
-        add(w, NAME("ffn_gate.weight"), wtype, N_EMBD, N_FF, 0.05f);
-        add(w, NAME("ffn_up.weight"), wtype, N_EMBD, N_FF, 0.05f);
-        add(w, NAME("ffn_down.weight"), wtype, N_FF, N_EMBD, 0.03f);
-#undef NAME
-    }
-    if (gguf_writer_write(w, path, &err))
-        die(path, &err);
-    gguf_writer_free(w);
-    for (int i = 0; i < n_blobs; i++)
-        free(blobs[i].data);
-    n_blobs = 0;
-}
 
 /* ---- bandwidth ---- */
 
@@ -254,17 +148,28 @@ static double run_decode(llm_context *ctx, const int32_t *tokens, int n, float *
     return (double)n / (now_s() - t0);
 }
 
-static void bench_model(const char *dir, const char *label, tensor_type wtype, tensor_type etype,
-                        thread_pool *pools[2], const double bw[2], bool quick)
+static void bench_model(const char *dir, const char *shape, const char *label, tensor_type wtype,
+                        tensor_type etype, thread_pool *pools[2], const double bw[2], bool quick)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/135m-%s.gguf", dir, label);
+    char path[512], preset[32];
+    snprintf(path, sizeof path, "%s/%s-%s.gguf", dir, shape, label);
+    snprintf(preset, sizeof preset, "smollm2-%s", shape);
     /* Written by a child process so that the generator's buffers do not
      * count in this process's peak RSS. */
     fflush(stdout);
     pid_t pid = fork();
     if (pid == 0) {
-        write_model(path, wtype, etype);
+        model_gen_spec spec;
+        model_gen_preset(preset, &spec);
+        spec.n_vocab = N_VOCAB;
+        spec.wtype = wtype;
+        spec.etype = etype;
+        spec.distinct_rows = 16; /* the values do not change the speed */
+        sl_error gerr;
+        if (model_gen_write(&spec, path, &gerr) != SL_OK) {
+            fprintf(stderr, "llm bench: %s\n", gerr.msg);
+            _exit(1);
+        }
         _exit(0);
     }
     int status = 0;
@@ -278,8 +183,8 @@ static void bench_model(const char *dir, const char *label, tensor_type wtype, t
         die("load", &err);
     llm_model_stats st;
     llm_model_get_stats(m, &st);
-    printf("llm_135m_%s_file: %.1f MiB\n", label, (double)st.file_bytes / (1 << 20));
-    printf("llm_135m_%s_load: %.1f ms\n", label, st.load_ms);
+    printf("llm_%s_%s_file: %.1f MiB\n", shape, label, (double)st.file_bytes / (1 << 20));
+    printf("llm_%s_%s_load: %.1f ms\n", shape, label, st.load_ms);
 
     const int n_pp = quick ? 128 : 512, n_tg = 128, reps = quick ? 1 : 3;
     int32_t *tokens = malloc((size_t)n_pp * sizeof(int32_t));
@@ -313,12 +218,12 @@ static void bench_model(const char *dir, const char *label, tensor_type wtype, t
             if (llm_decode(ctx, &tokens[i], 1, logits, &err))
                 die("decode after the prompt", &err);
         double tg_deep = 64.0 / (now_s() - t0);
-        printf("llm_135m_%s_pp%d_t%d: %.1f tok/s\n", label, n_pp, t + 1, pp);
-        printf("llm_135m_%s_tg%d_t%d: %.1f tok/s\n", label, n_tg, t + 1, tg);
-        printf("llm_135m_%s_tg64_after_pp%d_t%d: %.1f tok/s\n", label, n_pp, t + 1, tg_deep);
+        printf("llm_%s_%s_pp%d_t%d: %.1f tok/s\n", shape, label, n_pp, t + 1, pp);
+        printf("llm_%s_%s_tg%d_t%d: %.1f tok/s\n", shape, label, n_tg, t + 1, tg);
+        printf("llm_%s_%s_tg64_after_pp%d_t%d: %.1f tok/s\n", shape, label, n_pp, t + 1, tg_deep);
         if (t == 0) {
-            printf("llm_135m_%s_pp%d_t1_cpu: %.1f tok/s\n", label, n_pp, pp_cpu);
-            printf("llm_135m_%s_tg%d_t1_cpu: %.1f tok/s\n", label, n_tg, tg_cpu);
+            printf("llm_%s_%s_pp%d_t1_cpu: %.1f tok/s\n", shape, label, n_pp, pp_cpu);
+            printf("llm_%s_%s_tg%d_t1_cpu: %.1f tok/s\n", shape, label, n_tg, tg_cpu);
         }
         if (tg > best_tg) {
             best_tg = tg;
@@ -326,7 +231,7 @@ static void bench_model(const char *dir, const char *label, tensor_type wtype, t
         }
         llm_context_free(ctx);
     }
-    printf("llm_135m_%s_tg128_bw_pct: %.0f %% (t%d, %.1f of %.1f GB/s)\n", label,
+    printf("llm_%s_%s_tg128_bw_pct: %.0f %% (t%d, %.1f of %.1f GB/s)\n", shape, label,
            100.0 * bytes_per_token * best_tg * 1e-9 / bw[best_t], best_t + 1,
            bytes_per_token * best_tg * 1e-9, bw[best_t]);
     free(tokens);
@@ -378,10 +283,16 @@ int main(void)
         if (thread_pool_create(t + 1, &pools[t], &err))
             die("thread pool", &err);
 
-    if (!types || strstr(types, "q8_0"))
-        bench_model(dir, "q8_0", TENSOR_Q8_0, TENSOR_Q8_0, pools, bw, quick);
-    if (!types || strstr(types, "q4_0"))
-        bench_model(dir, "q4_0", TENSOR_Q4_0, TENSOR_Q8_0, pools, bw, quick);
+    const char *shapes = getenv("SIGHTLINE_BENCH_SHAPES");
+    static const char *const all_shapes[] = {"135m", "360m"};
+    for (int k = 0; k < 2; k++) {
+        if (shapes && !strstr(shapes, all_shapes[k]))
+            continue;
+        if (!types || strstr(types, "q8_0"))
+            bench_model(dir, all_shapes[k], "q8_0", TENSOR_Q8_0, TENSOR_Q8_0, pools, bw, quick);
+        if (!types || strstr(types, "q4_0"))
+            bench_model(dir, all_shapes[k], "q4_0", TENSOR_Q4_0, TENSOR_Q8_0, pools, bw, quick);
+    }
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("llm_peak_rss: %.1f MiB\n", (double)ru.ru_maxrss / 1024.0);

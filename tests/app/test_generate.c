@@ -158,6 +158,58 @@ static void test_chat_turns(void **state)
     free(model);
 }
 
+/* On a model the fixtures do not have: qwen2 (biases, half-split RoPE),
+ * Q4_K weights and a Q6_K embedding, GPT-2 vocabulary, written by the
+ * project's generator. Greedy output is the same at 1 and 2 threads and
+ * with the F32 cache, and every token is inside the vocabulary. */
+static void test_generated_model(void **state)
+{
+    (void)state;
+    REQUIRE_SHARED(vocab_path, "fixtures/vocab/ggml-vocab-gpt-2.gguf");
+    char *vocab = strdup(vocab_path); /* the path helpers share one buffer */
+    char *dir = temp_dir_create();
+    char cmd[8192], model[4200];
+    snprintf(model, sizeof model, "%s/q.gguf", dir);
+    snprintf(cmd, sizeof cmd,
+             "'%s' --preset tiny --arch qwen2 "
+             "--type q4_k --embd-type q6_k --untied --seed 7 --vocab-from '%s' '%s'",
+             build_path("tests/sightline-gen-model"), vocab, model);
+    assert_int_equal(run_command(cmd, NULL, NULL), 0);
+    /* threads before the command, cache type after it */
+    const char *runs[][2] = {{"1", ""}, {"2", ""}, {"2", "--kv-f32"}};
+    char *first = NULL;
+    for (int i = 0; i < 3; i++) {
+        snprintf(cmd, sizeof cmd,
+                 "-q --threads %s generate -m '%s' -p 'The blue door is' -n 12 --temp 0 --json %s",
+                 runs[i][0], model, runs[i][1]);
+        cli_result r = cli_run(cmd);
+        assert_int_equal(r.status, 0);
+        int n;
+        double *gen = json_number_array(r.out, "tokens", &n);
+        assert_int_equal(n, 12);
+        for (int k = 0; k < n; k++)
+            assert_true(gen[k] >= 0 && gen[k] < 50257);
+        char *ids = strstr(r.out, "\"tokens\"");
+        ids = strndup(ids, (size_t)(strchr(ids, ']') - ids));
+        if (!first)
+            first = ids;
+        else {
+            assert_string_equal(ids, first);
+            free(ids);
+        }
+        free(gen);
+        cli_result_free(&r);
+    }
+    free(first);
+    snprintf(cmd, sizeof cmd, "model info '%s'", model);
+    cli_result r = cli_run(cmd);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "qwen2"));
+    cli_result_free(&r);
+    temp_dir_remove(dir);
+    free(vocab);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -167,6 +219,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_fixtures),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_chat_turns),
+        cmocka_unit_test(test_generated_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
