@@ -18,6 +18,7 @@ struct whisper_state {
     matmul_ctx *mm;
     int n_seq;
     bool key_padding;
+    int kv_chunks;
 
     int n_ctx, S, n_text_ctx;
     /* encoder */
@@ -221,7 +222,9 @@ typedef struct f16_attn_job {
     int n_q, n_kv, n_head, d, S;
     const float *q, *k, *v;
     float scale;
-    int n_zero;
+    int n_zero;      /* zero keys after the n_kv real ones */
+    int n_keys;      /* key slots whisper.cpp visits: real, masked and zero */
+    int n_chunks;    /* key chunks combined in F32 (whisper.cpp's split-KV path) */
     int causal_base;
     float *out;
 } f16_attn_job;
@@ -234,57 +237,77 @@ static float f16r(float x)
 static void f16_attn_worker(void *ctx, int ith, int nth)
 {
     f16_attn_job *j = ctx;
-    float acc[512];
+    float acc[512], fin[512];
     int64_t b, e;
     thread_pool_split((int64_t)j->n_q * j->n_head, 1, ith, nth, &b, &e);
+    int chunk = (j->n_keys + j->n_chunks - 1) / j->n_chunks;
     for (int64_t it = b; it < e; it++) {
         int qi = (int)(it / j->n_head), h = (int)(it % j->n_head);
         const float *q = j->q + (size_t)qi * j->S + (size_t)h * j->d;
         int vis = j->causal_base < 0 ? j->n_kv : j->causal_base + qi + 1;
         if (vis > j->n_kv)
             vis = j->n_kv;
-        float M = -INFINITY, Ssum = 0;
+        float Mf = -INFINITY, Sf = 0;
         for (int c = 0; c < j->d; c++)
-            acc[c] = 0;
-        int total = vis + j->n_zero;
-        for (int ic = 0; ic < total; ic++) {
-            float s = 0;
-            const float *vr = NULL;
-            if (ic < vis) {
-                const float *kr = j->k + (size_t)ic * j->S + (size_t)h * j->d;
-                for (int c = 0; c < j->d; c++)
-                    s += q[c] * kr[c];
-                vr = j->v + (size_t)ic * j->S + (size_t)h * j->d;
+            fin[c] = 0;
+        for (int c0 = 0; c0 < j->n_keys; c0 += chunk) {
+            int c1 = c0 + chunk < j->n_keys ? c0 + chunk : j->n_keys;
+            float M = -INFINITY, Ssum = 0;
+            for (int c = 0; c < j->d; c++)
+                acc[c] = 0;
+            for (int ic = c0; ic < c1; ic++) {
+                float s = 0;
+                const float *vr = NULL;
+                if (ic < vis) {
+                    const float *kr = j->k + (size_t)ic * j->S + (size_t)h * j->d;
+                    for (int c = 0; c < j->d; c++)
+                        s += q[c] * kr[c];
+                    vr = j->v + (size_t)ic * j->S + (size_t)h * j->d;
+                } else if (ic < j->n_kv || ic >= j->n_kv + j->n_zero) {
+                    continue; /* masked */
+                }
+                s *= j->scale;
+                float ms = 1.0f, vs = 1.0f;
+                if (s > M) {
+                    float Mold = M;
+                    M = s;
+                    ms = expf(Mold - M);
+                    for (int c = 0; c < j->d; c++)
+                        acc[c] = f16r(acc[c] * ms);
+                } else {
+                    vs = expf(s - M);
+                }
+                if (vr)
+                    for (int c = 0; c < j->d; c++)
+                        acc[c] = f16r(fmaf(vr[c], vs, acc[c]));
+                Ssum = Ssum * ms + vs;
             }
-            s *= j->scale;
-            float ms = 1.0f, vs = 1.0f;
-            if (s > M) {
-                float Mold = M;
-                M = s;
-                ms = expf(Mold - M);
-                for (int c = 0; c < j->d; c++)
-                    acc[c] = f16r(acc[c] * ms);
-            } else {
-                vs = expf(s - M);
-            }
-            if (vr)
-                for (int c = 0; c < j->d; c++)
-                    acc[c] = f16r(fmaf(vr[c], vs, acc[c]));
-            Ssum = Ssum * ms + vs;
+            if (Ssum == 0.0f)
+                continue;
+            float Mn = fmaxf(Mf, M);
+            float so = expf(Mf - Mn), sn = expf(M - Mn);
+            for (int c = 0; c < j->d; c++)
+                fin[c] = fin[c] * so + acc[c] * sn;
+            Sf = Sf * so + Ssum * sn;
+            Mf = Mn;
         }
-        float inv = Ssum == 0.0f ? 0.0f : 1.0f / Ssum;
+        float inv = Sf == 0.0f ? 0.0f : 1.0f / Sf;
         float *o = j->out + (size_t)qi * j->S + (size_t)h * j->d;
         for (int c = 0; c < j->d; c++)
-            o[c] = acc[c] * inv;
+            o[c] = fin[c] * inv;
     }
 }
 
-static void attention_f16acc(whisper_state *st, int n_q, int n_kv, int n_head, const float *q,
-                             const float *k, const float *v, float scale, int n_zero,
-                             int causal_base, float *out)
+/* n_keys: the key slots whisper.cpp's kernel walks (>= n_kv + n_zero). */
+static void attention_f16acc(whisper_state *st, int n_q, int n_kv, int n_keys, int n_head,
+                             const float *q, const float *k, const float *v, float scale,
+                             int n_zero, int causal_base, float *out)
 {
     f16_attn_job j = {n_q, n_kv, n_head, st->S / n_head, st->S, q, k, v, scale, n_zero,
-                      causal_base, out};
+                      n_keys, 1, causal_base, out};
+    /* whisper.cpp splits a single query's keys over its threads from 512 on */
+    if (n_q == 1 && n_keys >= 512 && st->kv_chunks > 1)
+        j.n_chunks = st->kv_chunks;
     if (n_q * n_head > 1)
         thread_pool_run(st->pool, f16_attn_worker, &j);
     else
@@ -330,6 +353,7 @@ sl_status whisper_state_create(const whisper_model *m, thread_pool *pool, int n_
     st->pool = pool;
     st->n_seq = n_seq;
     st->key_padding = true;
+    st->kv_chunks = 1;
     const whisper_hparams *hp = &m->hp;
     size_t n_ctx = (size_t)hp->n_audio_ctx, S = (size_t)hp->n_audio_state;
     size_t T = (size_t)hp->n_text_ctx, L = (size_t)hp->n_text_layer;
@@ -381,6 +405,11 @@ sl_status whisper_state_create(const whisper_model *m, thread_pool *pool, int n_
 void whisper_state_set_key_padding(whisper_state *st, bool on)
 {
     st->key_padding = on;
+}
+
+void whisper_state_set_kv_chunks(whisper_state *st, int n)
+{
+    st->kv_chunks = n < 1 ? 1 : n > 64 ? 64 : n;
 }
 
 int whisper_state_n_seq(const whisper_state *st)
@@ -596,7 +625,12 @@ sl_status whisper_decode(whisper_state *st, int seq, const int32_t *tokens, int 
         round_f16(st->d_q, nS);
         round_f16(kn, nS);
         round_f16(vn, nS);
-        attention_f16acc(st, n, n_past + n, H, st->d_q, ck, cv, 1.0f, 0, n_past, st->d_att);
+        int n_self = (n_past + n + KEY_PAD - 1) / KEY_PAD * KEY_PAD;
+        int self_cap = (st->n_text_ctx + KEY_PAD - 1) / KEY_PAD * KEY_PAD;
+        if (!st->key_padding)
+            n_self = n_past + n;
+        attention_f16acc(st, n, n_past + n, n_self < self_cap ? n_self : self_cap, H, st->d_q,
+                         ck, cv, 1.0f, 0, n_past, st->d_att);
         s = mm(st, &w->attn.out, st->d_att, n, st->d_cur, w->attn.out_b, err);
         if (s != SL_OK)
             return s;
@@ -608,7 +642,7 @@ sl_status whisper_decode(whisper_state *st, int seq, const int32_t *tokens, int 
             return s;
         round_f16(st->d_q, nS);
         size_t AS = (size_t)A * (size_t)S;
-        attention_f16acc(st, n, A, H, st->d_q, st->cross_k + (size_t)l * AS,
+        attention_f16acc(st, n, A, A + pad_keys(st, A), H, st->d_q, st->cross_k + (size_t)l * AS,
                          st->cross_v + (size_t)l * AS, kqscale, pad_keys(st, A), -1, st->d_att);
         s = mm(st, &w->cross.out, st->d_att, n, st->d_cur, w->cross.out_b, err);
         if (s != SL_OK)

@@ -33,6 +33,11 @@ sl_status whisper_state_create(const whisper_model *model, thread_pool *pool, in
                                whisper_state **out, sl_error *err);
 void whisper_state_free(whisper_state *st);
 void whisper_state_set_key_padding(whisper_state *st, bool on);
+/* whisper.cpp's decoder attention for a single query over 512 or more keys
+ * splits the keys into one chunk per thread and combines them in F32, so
+ * its logits depend on its thread count. n = 1 (the default) reproduces a
+ * 1-thread run, n = 2 a 2-thread run; independent of our own threads. */
+void whisper_state_set_kv_chunks(whisper_state *st, int n);
 int whisper_state_n_seq(const whisper_state *st);
 const whisper_model *whisper_state_model(const whisper_state *st);
 
