@@ -678,8 +678,8 @@ sl_status whisper_transcribe(const whisper_model *m, thread_pool *pool, const fl
         n_temps = 1;
     int seek = seek_start;
     while (seek_end - seek_start >= DELTA_MIN) {
-        if (progress && !progress(user, (int)(100LL * (seek - seek_start) /
-                                              (seek_end - seek_start)))) {
+        int64_t pct = 100LL * (seek - seek_start) / (seek_end - seek_start);
+        if (progress && !progress(user, pct > 100 ? 100 : (int)pct)) {
             s = sl_fail(err, SL_ERR_CANCELLED, "whisper: transcription cancelled");
             goto done;
         }
