@@ -118,6 +118,12 @@ int main(void)
     int rc = 0;
     for (size_t i = 0; i < sizeof anchors / sizeof anchors[0] && rc == 0; i++) {
         const anchor *a = &anchors[i];
+        /* ASR_BENCH_ONLY=tiny.en-f16 measures one model */
+        const char *only = getenv("ASR_BENCH_ONLY");
+        char tag[64];
+        snprintf(tag, sizeof tag, "%s-%s", a->preset, a->ftype);
+        if (only && *only && strcmp(only, tag) != 0)
+            continue;
         char path[4200], cmd[9000];
         snprintf(path, sizeof path, "%s/%s-%s.bin", dir, a->preset, a->ftype);
         snprintf(cmd, sizeof cmd,

@@ -18,7 +18,10 @@ struct whisper_state {
     matmul_ctx *mm;
     int n_seq;
     bool key_padding;
+    bool encoder_bf16;
     int kv_chunks;
+    float *attn_scratch;
+    size_t attn_scratch_n;
 
     int n_ctx, S, n_text_ctx;
     /* encoder */
@@ -49,8 +52,12 @@ static float *alloc_f(size_t n)
 
 static void round_f16(float *x, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        x[i] = fp16_to_f32(f32_to_fp16(x[i]));
+    uint16_t tmp[1024];
+    for (size_t i = 0; i < n; i += 1024) {
+        int64_t k = n - i < 1024 ? (int64_t)(n - i) : 1024;
+        f32_to_fp16_row(x + i, tmp, k);
+        fp16_to_f32_row(tmp, x + i, k);
+    }
 }
 
 typedef struct rows_job {
@@ -98,6 +105,29 @@ static void gelu_row(const float *x, float *y, int64_t n, const float *t)
     }
 }
 
+/* exp(x) for x <= 0 within 2 ulp (Cody-Waite reduction and a degree-6
+ * polynomial): written branch-free so the compiler vectorises the softmax,
+ * where libm's expf was a fifth of the encoder's time. */
+static inline float exp_neg(float x)
+{
+    x = x < -87.0f ? -87.0f : x;
+    /* round to nearest by the 1.5 * 2^23 trick (vectorises without SSE4.1) */
+    float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+    float r = x - n * 0.693145751953125f;
+    r = r - n * 1.428606765330187045e-06f;
+    float p = 1.0f / 720.0f;
+    p = p * r + 1.0f / 120.0f;
+    p = p * r + 1.0f / 24.0f;
+    p = p * r + 1.0f / 6.0f;
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    int32_t bits = ((int32_t)n + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
+}
+
 /* Softmax of scaled scores with n_zero extra keys whose score is 0 (and
  * whose value is 0): they only add to the denominator. Causal rows mask
  * keys after their position. */
@@ -109,15 +139,21 @@ static void softmax_row(float *s, int64_t n, float scale, int n_zero, int64_t n_
         if (s[i] > mx)
             mx = s[i];
     }
-    double sum = 0;
-    for (int64_t i = 0; i < n_visible; i++) {
-        float e = expf(s[i] - mx);
-        s[i] = e;
-        sum += e;
-    }
+    for (int64_t i = 0; i < n_visible; i++)
+        s[i] = exp_neg(s[i] - mx);
+    float part[8] = {0};
+    int64_t i8 = n_visible / 8 * 8;
+    for (int64_t i = 0; i < i8; i += 8)
+        for (int k = 0; k < 8; k++)
+            part[k] += s[i + k];
+    float sum = 0;
+    for (int64_t i = i8; i < n_visible; i++)
+        sum += s[i];
+    for (int k = 0; k < 8; k++)
+        sum += part[k];
     if (n_zero > 0)
-        sum += (double)n_zero * expf(-mx);
-    float inv = sum > 0 ? (float)(1.0 / sum) : 0.0f;
+        sum += (float)n_zero * expf(-mx);
+    float inv = sum > 0 ? 1.0f / sum : 0.0f;
     for (int64_t i = 0; i < n_visible; i++)
         s[i] *= inv;
     for (int64_t i = n_visible; i < n; i++)
@@ -227,42 +263,75 @@ typedef struct f16_attn_job {
     int n_chunks;    /* key chunks combined in F32 (whisper.cpp's split-KV path) */
     int causal_base;
     float *out;
+    float *scratch; /* one chunk of scores per thread */
 } f16_attn_job;
 
-static float f16r(float x)
+/* A dot product the compiler can vectorise (eight partial sums). */
+static inline float dot8(const float *a, const float *b, int n)
 {
-    return fp16_to_f32(f32_to_fp16(x));
+    float p[8] = {0};
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int k = 0; k < 8; k++)
+            p[k] += a[i + k] * b[i + k];
+    float s = 0;
+    for (; i < n; i++)
+        s += a[i] * b[i];
+    return ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7])) + s;
+}
+
+/* acc = round_f16(acc * a + (v ? v * b : 0)), acc kept as floats holding
+ * F16 values; the row conversions use F16C where the CPU has it. */
+static void f16_update(float *acc, uint16_t *tmp, int d, float a, const float *v, float b)
+{
+    if (a != 1.0f) {
+        for (int c = 0; c < d; c++)
+            acc[c] *= a;
+        f32_to_fp16_row(acc, tmp, d);
+        fp16_to_f32_row(tmp, acc, d);
+    }
+    if (v) {
+        for (int c = 0; c < d; c++)
+            acc[c] += v[c] * b;
+        f32_to_fp16_row(acc, tmp, d);
+        fp16_to_f32_row(tmp, acc, d);
+    }
 }
 
 static void f16_attn_worker(void *ctx, int ith, int nth)
 {
     f16_attn_job *j = ctx;
     float acc[512], fin[512];
+    uint16_t tmp[512];
     int64_t b, e;
     thread_pool_split((int64_t)j->n_q * j->n_head, 1, ith, nth, &b, &e);
     int chunk = (j->n_keys + j->n_chunks - 1) / j->n_chunks;
+    float *sc = j->scratch + (size_t)ith * (size_t)chunk;
+    const int d = j->d;
     for (int64_t it = b; it < e; it++) {
         int qi = (int)(it / j->n_head), h = (int)(it % j->n_head);
-        const float *q = j->q + (size_t)qi * j->S + (size_t)h * j->d;
+        const float *q = j->q + (size_t)qi * j->S + (size_t)h * d;
         int vis = j->causal_base < 0 ? j->n_kv : j->causal_base + qi + 1;
         if (vis > j->n_kv)
             vis = j->n_kv;
         float Mf = -INFINITY, Sf = 0;
-        for (int c = 0; c < j->d; c++)
+        for (int c = 0; c < d; c++)
             fin[c] = 0;
         for (int c0 = 0; c0 < j->n_keys; c0 += chunk) {
             int c1 = c0 + chunk < j->n_keys ? c0 + chunk : j->n_keys;
             float M = -INFINITY, Ssum = 0;
-            for (int c = 0; c < j->d; c++)
+            for (int c = 0; c < d; c++)
                 acc[c] = 0;
+            /* the scores first (independent of the online softmax) */
+            int v1 = c1 < vis ? c1 : vis;
+            for (int ic = c0; ic < v1; ic++)
+                sc[ic - c0] = dot8(q, j->k + (size_t)ic * j->S + (size_t)h * d, d);
             for (int ic = c0; ic < c1; ic++) {
                 float s = 0;
                 const float *vr = NULL;
                 if (ic < vis) {
-                    const float *kr = j->k + (size_t)ic * j->S + (size_t)h * j->d;
-                    for (int c = 0; c < j->d; c++)
-                        s += q[c] * kr[c];
-                    vr = j->v + (size_t)ic * j->S + (size_t)h * j->d;
+                    s = sc[ic - c0];
+                    vr = j->v + (size_t)ic * j->S + (size_t)h * d;
                 } else if (ic < j->n_kv || ic >= j->n_kv + j->n_zero) {
                     continue; /* masked */
                 }
@@ -272,46 +341,54 @@ static void f16_attn_worker(void *ctx, int ith, int nth)
                     float Mold = M;
                     M = s;
                     ms = expf(Mold - M);
-                    for (int c = 0; c < j->d; c++)
-                        acc[c] = f16r(acc[c] * ms);
                 } else {
                     vs = expf(s - M);
                 }
-                if (vr)
-                    for (int c = 0; c < j->d; c++)
-                        acc[c] = f16r(fmaf(vr[c], vs, acc[c]));
+                if (ms != 1.0f || vr)
+                    f16_update(acc, tmp, d, ms, vr, vs);
                 Ssum = Ssum * ms + vs;
             }
             if (Ssum == 0.0f)
                 continue;
             float Mn = fmaxf(Mf, M);
             float so = expf(Mf - Mn), sn = expf(M - Mn);
-            for (int c = 0; c < j->d; c++)
+            for (int c = 0; c < d; c++)
                 fin[c] = fin[c] * so + acc[c] * sn;
             Sf = Sf * so + Ssum * sn;
             Mf = Mn;
         }
         float inv = Sf == 0.0f ? 0.0f : 1.0f / Sf;
-        float *o = j->out + (size_t)qi * j->S + (size_t)h * j->d;
-        for (int c = 0; c < j->d; c++)
+        float *o = j->out + (size_t)qi * j->S + (size_t)h * d;
+        for (int c = 0; c < d; c++)
             o[c] = fin[c] * inv;
     }
 }
 
 /* n_keys: the key slots whisper.cpp's kernel walks (>= n_kv + n_zero). */
-static void attention_f16acc(whisper_state *st, int n_q, int n_kv, int n_keys, int n_head,
-                             const float *q, const float *k, const float *v, float scale,
-                             int n_zero, int causal_base, float *out)
+static sl_status attention_f16acc(whisper_state *st, int n_q, int n_kv, int n_keys, int n_head,
+                                  const float *q, const float *k, const float *v, float scale,
+                                  int n_zero, int causal_base, float *out, sl_error *err)
 {
     f16_attn_job j = {n_q, n_kv, n_head, st->S / n_head, st->S, q, k, v, scale, n_zero,
-                      n_keys, 1, causal_base, out};
+                      n_keys, 1, causal_base, out, NULL};
     /* whisper.cpp splits a single query's keys over its threads from 512 on */
     if (n_q == 1 && n_keys >= 512 && st->kv_chunks > 1)
         j.n_chunks = st->kv_chunks;
+    int nth = thread_pool_threads(st->pool);
+    size_t need = (size_t)nth * (size_t)((n_keys + j.n_chunks - 1) / j.n_chunks + 1);
+    if (need > st->attn_scratch_n) {
+        free(st->attn_scratch);
+        st->attn_scratch = alloc_f(need);
+        st->attn_scratch_n = st->attn_scratch ? need : 0;
+        if (!st->attn_scratch)
+            return sl_fail(err, SL_ERR_NOMEM, "whisper: out of memory for attention scores");
+    }
+    j.scratch = st->attn_scratch;
     if (n_q * n_head > 1)
         thread_pool_run(st->pool, f16_attn_worker, &j);
     else
         f16_attn_worker(&j, 0, 1);
+    return SL_OK;
 }
 
 static int pad_keys(const whisper_state *st, int n)
@@ -328,6 +405,7 @@ void whisper_state_free(whisper_state *st)
     if (!st)
         return;
     matmul_ctx_destroy(st->mm);
+    free(st->attn_scratch);
     float *bufs[] = {st->enc_out, st->e_x, st->e_cur, st->e_q, st->e_k, st->e_v, st->e_att,
                      st->e_hid, st->im2col, st->conv1, st->scores, st->cross_k, st->cross_v,
                      st->kv_k, st->kv_v, st->d_x, st->d_cur, st->d_q, st->d_k, st->d_v,
@@ -354,6 +432,7 @@ sl_status whisper_state_create(const whisper_model *m, thread_pool *pool, int n_
     st->n_seq = n_seq;
     st->key_padding = true;
     st->kv_chunks = 1;
+    st->encoder_bf16 = false;
     const whisper_hparams *hp = &m->hp;
     size_t n_ctx = (size_t)hp->n_audio_ctx, S = (size_t)hp->n_audio_state;
     size_t T = (size_t)hp->n_text_ctx, L = (size_t)hp->n_text_layer;
@@ -405,6 +484,11 @@ sl_status whisper_state_create(const whisper_model *m, thread_pool *pool, int n_
 void whisper_state_set_key_padding(whisper_state *st, bool on)
 {
     st->key_padding = on;
+}
+
+void whisper_state_set_fast_encoder(whisper_state *st, bool on)
+{
+    st->encoder_bf16 = on;
 }
 
 void whisper_state_set_kv_chunks(whisper_state *st, int n)
@@ -485,6 +569,8 @@ sl_status whisper_encode(whisper_state *st, const mel_spectrogram *mel, int offs
         return sl_fail(err, SL_ERR_ARG, "%s: mel spectrogram with %d bins for a %d-bin model",
                        m->path, mel ? mel->n_mel : 0, hp->n_mels);
     st->encoded = false;
+    matmul_ctx_set_precision(st->mm, st->encoder_bf16 ? MATMUL_PRECISION_BF16
+                                                      : MATMUL_PRECISION_GGML);
     int n = st->n_ctx, S = st->S, C = hp->n_mels;
     int n_in = 2 * n;
     size_t nS = (size_t)n * (size_t)S;
@@ -526,6 +612,7 @@ sl_status whisper_encode(whisper_state *st, const mel_spectrogram *mel, int offs
             return s;
     }
     layer_norm(st->pool, st->e_x, st->enc_out, n, S, m->e_ln_w, m->e_ln_b);
+    matmul_ctx_set_precision(st->mm, MATMUL_PRECISION_GGML);
 
     /* cross keys (scaled by d^-1/4, as whisper.cpp stores them) and values */
     float kscale = powf((float)(S / hp->n_text_head), -0.25f);
@@ -629,8 +716,10 @@ sl_status whisper_decode(whisper_state *st, int seq, const int32_t *tokens, int 
         int self_cap = (st->n_text_ctx + KEY_PAD - 1) / KEY_PAD * KEY_PAD;
         if (!st->key_padding)
             n_self = n_past + n;
-        attention_f16acc(st, n, n_past + n, n_self < self_cap ? n_self : self_cap, H, st->d_q,
-                         ck, cv, 1.0f, 0, n_past, st->d_att);
+        s = attention_f16acc(st, n, n_past + n, n_self < self_cap ? n_self : self_cap, H,
+                             st->d_q, ck, cv, 1.0f, 0, n_past, st->d_att, err);
+        if (s != SL_OK)
+            return s;
         s = mm(st, &w->attn.out, st->d_att, n, st->d_cur, w->attn.out_b, err);
         if (s != SL_OK)
             return s;
@@ -642,8 +731,11 @@ sl_status whisper_decode(whisper_state *st, int seq, const int32_t *tokens, int 
             return s;
         round_f16(st->d_q, nS);
         size_t AS = (size_t)A * (size_t)S;
-        attention_f16acc(st, n, A, A + pad_keys(st, A), H, st->d_q, st->cross_k + (size_t)l * AS,
-                         st->cross_v + (size_t)l * AS, kqscale, pad_keys(st, A), -1, st->d_att);
+        s = attention_f16acc(st, n, A, A + pad_keys(st, A), H, st->d_q,
+                             st->cross_k + (size_t)l * AS, st->cross_v + (size_t)l * AS, kqscale,
+                             pad_keys(st, A), -1, st->d_att, err);
+        if (s != SL_OK)
+            return s;
         s = mm(st, &w->cross.out, st->d_att, n, st->d_cur, w->cross.out_b, err);
         if (s != SL_OK)
             return s;

@@ -33,6 +33,12 @@ sl_status whisper_state_create(const whisper_model *model, thread_pool *pool, in
                                whisper_state **out, sl_error *err);
 void whisper_state_free(whisper_state *st);
 void whisper_state_set_key_padding(whisper_state *st, bool on);
+/* Encoder products in bfloat16 (AVX512_BF16 dot products, llm/matmul.h's
+ * MATMUL_PRECISION_BF16): faster, but on the fixture it moves the encoder
+ * output by 1.7e-2 and the first logits by 5.8e-2 from whisper.cpp's (the
+ * tolerances are 2e-2 and 5e-2), so it is off by default. */
+void whisper_state_set_fast_encoder(whisper_state *st, bool on);
+
 /* whisper.cpp's decoder attention for a single query over 512 or more keys
  * splits the keys into one chunk per thread and combines them in F32, so
  * its logits depend on its thread count. n = 1 (the default) reproduces a
