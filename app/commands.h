@@ -5,5 +5,6 @@
 #include "app/cli.h"
 
 extern const command cmd_help;
+extern const command cmd_model;
 
 #endif

@@ -10,5 +10,7 @@
 #include "llm/fp16.h"
 #include "llm/quant.h"
 #include "llm/matmul.h"
+#include "llm/gguf.h"
+#include "llm/tokenizer.h"
 
 #endif

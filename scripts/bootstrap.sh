@@ -13,6 +13,8 @@ packages=(
   gstreamer1.0-plugins-good gstreamer1.0-libav
   # audio devices (alsa-lib for silencing its probe errors)
   portaudio19-dev libasound2-dev libsoxr-dev
+  # JACK's client library headers: speech/ silences its messages when PortAudio probes for it
+  libjack-jackd2-dev
   # screen
   libsdl2-dev libsdl2-ttf-dev fonts-dejavu-core xvfb xauth
   # storage
@@ -25,8 +27,8 @@ packages=(
   espeak-ng libespeak-ng-dev pocketsphinx pocketsphinx-en-us libpocketsphinx-dev
   # NEON kernels: cross-compile and run under qemu (scripts/check-neon.sh)
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
-  # asset and fixture generation
-  imagemagick sox python3-numpy
+  # asset and fixture generation; unicode-data for scripts/gen-unicode-tables.sh
+  imagemagick sox python3-numpy unicode-data
   # hand models from npm
   nodejs npm
 )

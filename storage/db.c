@@ -139,7 +139,7 @@ static const char *folder_of(char *buf, const char *path)
 
 /* "file:" URI for SQLite, so a path with '?', '#' or '%' means itself and
  * the query parameters (mode, immutable) can be given. */
-static char *path_uri(const char *path, const char *params)
+char *db_path_uri(const char *path, const char *params)
 {
     static const char hex[] = "0123456789ABCDEF";
     size_t n = strlen(path);
@@ -382,7 +382,7 @@ static sl_status open_sqlite(const char *path, const char *params, int flags,
                              int busy_timeout_ms, sqlite3 **out, sl_error *err)
 {
     *out = NULL;
-    char *uri = path_uri(path, params);
+    char *uri = db_path_uri(path, params);
     if (!uri)
         return sl_fail(err, SL_ERR_NOMEM, "%s: out of memory", path);
     sqlite3 *sq = NULL;

@@ -42,4 +42,8 @@ sl_status db_query_int64(sl_db *db, const char *sql, long long *value, const cha
  * tell a sightline database from another program's. */
 #define DB_APPLICATION_ID 0x534C4442
 
+/* "file:" URI for path (percent-escaped) with query params such as
+ * "mode=ro"; malloc'ed, NULL when out of memory. */
+char *db_path_uri(const char *path, const char *params);
+
 #endif

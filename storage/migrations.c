@@ -13,7 +13,9 @@
  * Conventions for every table: times are INTEGER Unix milliseconds, UTC
  * (db_now_ms); text is UTF-8; ids are INTEGER PRIMARY KEY AUTOINCREMENT so a
  * deleted row's id is never given to a new one (other tables and exported
- * files may refer to it). SQL stays within SQLite 3.15 (the Debian SQLCipher).
+ * files may refer to it). Full-text search uses FTS5, which Debian 12's
+ * SQLite has and its SQLCipher (3.4.1, SQLite 3.15) lacks: the README says
+ * what that means for encryption.
  * A migration that must rebuild a table with foreign keys pointing at it needs
  * PRAGMA foreign_keys=OFF around its transaction: add a flag to db_migration
  * then. */
@@ -38,6 +40,31 @@ static const db_migration migrations[] = {
      "  duration_ms INTEGER NOT NULL CHECK (duration_ms >= 0)\n"
      ");\n"
      "CREATE INDEX history_by_time ON history (time_ms, id);\n"},
+    {2, "memory, profile and feedback",
+     /* What the user asked to be remembered, searched with FTS5. The index
+      * holds only tokens (content= the memory table); storage/memory.c
+      * keeps it in step in the same transaction (triggers cannot: with
+      * trusted_schema off, SQLite refuses virtual tables in triggers). */
+     "CREATE TABLE memory (\n"
+     "  id         INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+     "  created_ms INTEGER NOT NULL,\n"
+     "  source     TEXT NOT NULL,\n"
+     "  text       TEXT NOT NULL\n"
+     ");\n"
+     "CREATE VIRTUAL TABLE memory_fts USING fts5(text, content='memory', content_rowid='id',\n"
+     "  tokenize='porter unicode61');\n"
+     "CREATE TABLE profile (\n"
+     "  key        TEXT PRIMARY KEY,\n"
+     "  value      TEXT NOT NULL,\n"
+     "  updated_ms INTEGER NOT NULL\n"
+     ");\n"
+     "CREATE TABLE feedback (\n"
+     "  id         INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+     "  time_ms    INTEGER NOT NULL,\n"
+     "  kind       TEXT NOT NULL,\n"
+     "  note       TEXT,\n"
+     "  history_id INTEGER REFERENCES history (id) ON DELETE SET NULL\n"
+     ");\n"},
 };
 
 const db_migration *db_migrations(int *count)

@@ -5,5 +5,9 @@
 
 #include "storage/db.h"
 #include "storage/history.h"
+#include "storage/memory.h"
+#include "storage/profile.h"
+#include "storage/feedback.h"
+#include "storage/transfer.h"
 
 #endif

@@ -1,6 +1,8 @@
 #include "tests/support.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,4 +169,71 @@ int run_command(const char *cmd, char **out, char **err)
     if (status == -1 || !WIFEXITED(status))
         return -1;
     return WEXITSTATUS(status);
+}
+
+/* UTF-8 to code points with white space runs folded to one space; bytes
+ * that are not valid UTF-8 count as one character each. */
+static uint32_t *fold_text(const char *s, size_t *n)
+{
+    size_t len = strlen(s), k = 0;
+    uint32_t *cp = malloc((len + 1) * sizeof *cp);
+    if (!cp)
+        return NULL;
+    bool space = true; /* drops leading white space */
+    for (size_t i = 0; i < len;) {
+        unsigned char c = (unsigned char)s[i];
+        uint32_t u = c;
+        size_t extra = c >= 0xF0 && c < 0xF8 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
+        if (c >= 0xF8 || (c >= 0x80 && c < 0xC0) || i + extra >= len)
+            extra = 0;
+        if (extra) {
+            u = c & (0x3F >> extra);
+            for (size_t j = 1; j <= extra; j++)
+                u = (u << 6) | ((unsigned char)s[i + j] & 0x3F);
+        }
+        i += 1 + extra;
+        if (u == ' ' || u == '\t' || u == '\n' || u == '\r' || u == '\f' || u == '\v') {
+            if (!space)
+                cp[k++] = ' ';
+            space = true;
+            continue;
+        }
+        space = false;
+        cp[k++] = u;
+    }
+    if (k && cp[k - 1] == ' ')
+        k--;
+    *n = k;
+    return cp;
+}
+
+double text_cer(const char *ref, const char *hyp)
+{
+    size_t nr, nh;
+    uint32_t *r = fold_text(ref, &nr), *h = fold_text(hyp, &nh);
+    size_t *row = malloc((nh + 1) * sizeof *row);
+    double cer = 1.0;
+    if (r && h && row) {
+        for (size_t j = 0; j <= nh; j++)
+            row[j] = j;
+        for (size_t i = 1; i <= nr; i++) {
+            size_t diag = row[0];
+            row[0] = i;
+            for (size_t j = 1; j <= nh; j++) {
+                size_t up = row[j];
+                size_t best = diag + (r[i - 1] != h[j - 1]);
+                if (up + 1 < best)
+                    best = up + 1;
+                if (row[j - 1] + 1 < best)
+                    best = row[j - 1] + 1;
+                row[j] = best;
+                diag = up;
+            }
+        }
+        cer = nr ? (double)row[nh] / (double)nr : (nh ? 1.0 : 0.0);
+    }
+    free(r);
+    free(h);
+    free(row);
+    return cer;
 }

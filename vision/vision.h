@@ -5,5 +5,6 @@
 
 #include "vision/frame.h"
 #include "vision/frame_source.h"
+#include "vision/scene_stats.h"
 
 #endif

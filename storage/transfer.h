@@ -1,0 +1,32 @@
+/* Moving a user's data between devices, and erasing it.
+ *
+ * An export is a sightline database itself (compacted, no free pages that
+ * could hold deleted text), so it can also be opened with --db. Import adds
+ * what the file holds to the current database: entries already present
+ * (same time and text) are skipped, so importing twice changes nothing;
+ * profile settings from the file replace the current ones. */
+#ifndef SIGHTLINE_STORAGE_TRANSFER_H
+#define SIGHTLINE_STORAGE_TRANSFER_H
+
+#include <stdint.h>
+
+#include "llm/error.h"
+#include "storage/db.h"
+
+/* Writes the database to a new file at path (mode 0600); an existing file is
+ * refused, never overwritten. */
+sl_status db_export(sl_db *db, const char *path, sl_error *err);
+
+typedef struct db_import_counts {
+    int64_t history, memories, settings, feedback, signs;
+} db_import_counts;
+
+/* The file is checked like any database (a corrupt or newer one is refused
+ * naming it) on a private copy, so it is never changed. */
+sl_status db_import(sl_db *db, const char *path, db_import_counts *counts, sl_error *err);
+
+/* Deletes everything the user stored and rewrites the file, so that no
+ * trace of it remains on disk. */
+sl_status db_erase_all(sl_db *db, sl_error *err);
+
+#endif
