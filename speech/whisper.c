@@ -105,12 +105,19 @@ static void gelu_row(const float *x, float *y, int64_t n, const float *t)
     }
 }
 
-/* exp(x) for x <= 0 within 2 ulp (Cody-Waite reduction and a degree-6
+/* exp(x) for x <= 0 within a few ulp (Cody-Waite reduction and a degree-6
  * polynomial): written branch-free so the compiler vectorises the softmax,
  * where libm's expf was a fifth of the encoder's time. */
 static inline float exp_neg(float x)
 {
-    x = x < -87.0f ? -87.0f : x;
+    /* x = -min(|x|, 87) on the bit pattern: integer selects vectorise where
+     * a float compare (which may trap) does not */
+    int32_t xb;
+    memcpy(&xb, &x, sizeof xb);
+    xb &= 0x7fffffff;
+    xb = xb < 0x42ae0000 ? xb : 0x42ae0000; /* 87.0f */
+    xb |= (int32_t)0x80000000u;
+    memcpy(&x, &xb, sizeof x);
     /* round to nearest by the 1.5 * 2^23 trick (vectorises without SSE4.1) */
     float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
     float r = x - n * 0.693145751953125f;
