@@ -6,5 +6,6 @@
 
 extern const command cmd_help;
 extern const command cmd_model;
+extern const command cmd_transcribe;
 
 #endif
