@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "llm/quant.h"
 #include "speech/whisper_transcribe.h"
 
 static char *g_dir;
@@ -408,12 +409,162 @@ static void test_multilingual_language_detection(void **state)
     whisper_model_free(m);
 }
 
+
+static uint32_t rd32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void wr32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+    p[2] = (unsigned char)(v >> 16);
+    p[3] = (unsigned char)(v >> 24);
+}
+
+/* Rewrites an F32 model file with every linear matrix quantized to `type`
+ * by ggml's reference quantizer (what whisper.cpp's quantize tool writes;
+ * conv kernels, norms, biases and positions stay as they are). */
+static void requantize(const char *src, const char *dst, tensor_type type)
+{
+    size_t size;
+    unsigned char *in = read_file_bytes(src, &size);
+    assert_non_null(in);
+    unsigned char *out = malloc(size);
+    assert_non_null(out);
+    size_t off = 48;
+    uint32_t fm = rd32(in + off), ff = rd32(in + off + 4);
+    off += 8 + (size_t)fm * ff * 4;
+    uint32_t nt = rd32(in + off);
+    off += 4;
+    for (uint32_t i = 0; i < nt; i++)
+        off += 4 + rd32(in + off);
+    memcpy(out, in, off);
+    size_t o = off;
+    while (off < size) {
+        uint32_t nd = rd32(in + off), nl = rd32(in + off + 4), tt = rd32(in + off + 8);
+        int64_t ne[4] = {1, 1, 1, 1};
+        for (uint32_t d = 0; d < nd; d++)
+            ne[d] = rd32(in + off + 12 + 4 * d);
+        size_t hdr = 12 + 4 * nd;
+        char name[256];
+        memcpy(name, in + off + hdr, nl);
+        name[nl] = 0;
+        size_t n = (size_t)(ne[0] * ne[1] * ne[2] * ne[3]);
+        size_t bytes = n * (tt == 0 ? 4 : 2);
+        const unsigned char *data = in + off + hdr + nl;
+        bool mat = nd == 2 && tt == 0 && strstr(name, ".weight") && !strstr(name, "conv") &&
+                   !strstr(name, "ln");
+        memcpy(out + o, in + off, hdr + nl);
+        if (mat) {
+            wr32(out + o + 8, (uint32_t)type);
+            o += hdr + nl;
+            size_t rb;
+            assert_true(tensor_type_row_bytes(type, ne[0], &rb));
+            float *row = malloc((size_t)ne[0] * sizeof(float));
+            sl_error err = {0};
+            for (int64_t r = 0; r < ne[1]; r++) {
+                memcpy(row, data + (size_t)r * ne[0] * 4, (size_t)ne[0] * 4);
+                assert_int_equal(quantize_row_ref(type, row, out + o, ne[0], &err), SL_OK);
+                o += rb;
+            }
+            free(row);
+        } else {
+            memcpy(out + o + hdr + nl, data, bytes);
+            o += hdr + nl + bytes;
+        }
+        off += hdr + nl + bytes;
+    }
+    assert_int_equal(write_file_bytes(dst, out, o), 0);
+    free(in);
+    free(out);
+}
+
+static double correlation(const float *a, const float *b, int n)
+{
+    double ma = 0, mb = 0, sab = 0, saa = 0, sbb = 0;
+    for (int i = 0; i < n; i++) {
+        ma += a[i];
+        mb += b[i];
+    }
+    ma /= n;
+    mb /= n;
+    for (int i = 0; i < n; i++) {
+        sab += (a[i] - ma) * (b[i] - mb);
+        saa += (a[i] - ma) * (a[i] - ma);
+        sbb += (b[i] - mb) * (b[i] - mb);
+    }
+    return sab / sqrt(saa * sbb);
+}
+
+/* Every weight type whisper.cpp's quantize tool can write loads and gives
+ * logits that follow the F32 model's (closer for more bits). */
+static void test_all_weight_types(void **state)
+{
+    (void)state;
+    char f32[4096];
+    if (gen_model("f32_256.bin",
+                  "--seed 4 --n-state 256 --n-head 4 --n-audio-layer 1 --n-text-layer 1 "
+                  "--ftype f32 --n-audio-ctx 1500 --emb-scale 2",
+                  f32, sizeof f32) != 0) {
+        skip();
+        return;
+    }
+    const tensor_type types[] = {TENSOR_F16,  TENSOR_Q8_0, TENSOR_Q5_1, TENSOR_Q5_0,
+                                 TENSOR_Q4_1, TENSOR_Q4_0, TENSOR_Q6_K, TENSOR_Q5_K,
+                                 TENSOR_Q4_K, TENSOR_Q3_K, TENSOR_Q2_K};
+    const double min_corr[] = {0.9999, 0.999, 0.995, 0.995, 0.99, 0.99,
+                               0.998,  0.995, 0.99,  0.95,  0.85};
+    sl_error err = {0};
+    whisper_model *ref = NULL;
+    assert_int_equal(whisper_model_load(f32, &ref, &err), SL_OK);
+    size_t n = 16000 * 3;
+    float *pcm = make_audio(n, 4);
+    mel_spectrogram mel;
+    assert_int_equal(mel_from_pcm(pcm, n, 80, ref->filters, &mel, NULL, &err), SL_OK);
+    int V = ref->hp.n_vocab;
+    float *lr = malloc((size_t)V * sizeof(float)), *lq = malloc((size_t)V * sizeof(float));
+    int32_t pr[3] = {ref->tok.sot, ref->tok.no_timestamps, 1234};
+    whisper_state *st = NULL;
+    assert_int_equal(whisper_state_create(ref, NULL, 1, &st, &err), SL_OK);
+    assert_int_equal(whisper_encode(st, &mel, 0, &err), SL_OK);
+    assert_int_equal(whisper_decode(st, 0, pr, 3, 0, lr, &err), SL_OK);
+    whisper_state_free(st);
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+        char q[4200];
+        snprintf(q, sizeof q, "%s/q_%s.bin", g_dir, tensor_type_name(types[i]));
+        requantize(f32, q, types[i]);
+        whisper_model *m = NULL;
+        if (whisper_model_load(q, &m, &err) != SL_OK)
+            fail_msg("%s: %s", tensor_type_name(types[i]), err.msg);
+        assert_int_equal(m->d_te.type, types[i]);
+        assert_int_equal(m->dec[0].cross.k.type, types[i]);
+        assert_int_equal(whisper_state_create(m, NULL, 1, &st, &err), SL_OK);
+        assert_int_equal(whisper_encode(st, &mel, 0, &err), SL_OK);
+        assert_int_equal(whisper_decode(st, 0, pr, 3, 0, lq, &err), SL_OK);
+        double c = correlation(lr, lq, V);
+        printf("%-5s matrices: logits correlation with F32 %.5f (at least %.4f)\n",
+               tensor_type_name(types[i]), c, min_corr[i]);
+        assert_true(c >= min_corr[i]);
+        whisper_state_free(st);
+        whisper_model_free(m);
+        unlink(q);
+    }
+    free(lr);
+    free(lq);
+    mel_free(&mel);
+    free(pcm);
+    whisper_model_free(ref);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_q8_model_consistency),
         cmocka_unit_test(test_f32_128mel_consistency),
         cmocka_unit_test(test_f16_and_q8_agree),
+        cmocka_unit_test(test_all_weight_types),
         cmocka_unit_test(test_transcription_paths),
         cmocka_unit_test(test_multilingual_language_detection),
     };
