@@ -127,6 +127,31 @@ static void test_errors(void **state)
     }
 }
 
+/* A 0-byte file and a text file given as audio: input errors. */
+static void test_bad_audio(void **state)
+{
+    (void)state;
+    if (!have_fixtures()) {
+        skip();
+        return;
+    }
+    char *dir = temp_dir_create();
+    char empty[4096], text[4096], args[16384];
+    snprintf(empty, sizeof empty, "%s/empty.wav", dir);
+    snprintf(text, sizeof text, "%s/notes.wav", dir);
+    assert_int_equal(write_file_bytes(empty, "", 0), 0);
+    assert_int_equal(write_file_bytes(text, "hello, not audio\n", 17), 0);
+    const char *files[2] = {empty, text};
+    for (int i = 0; i < 2; i++) {
+        snprintf(args, sizeof args, "-q transcribe '%s' -m '%s'", files[i], model);
+        cli_result r = cli_run(args);
+        if (r.status != 3 || !strstr(r.err, files[i]))
+            fail_msg("%s: status %d, stderr '%s'", files[i], r.status, r.err);
+        cli_result_free(&r);
+    }
+    temp_dir_remove(dir);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -138,6 +163,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_json_tokens),
         cmocka_unit_test(test_text_formats_and_vad),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_bad_audio),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
