@@ -443,26 +443,28 @@ static sl_status decode_window(run *r, int seek, int seek_end, float t, int n_de
                 decoder *d = &r->dec[j];
                 if (d->completed || d->failed)
                     continue;
-                /* top beam_size tokens by log-probability */
-                for (int k = 0; k < n_dec; k++) {
-                    int bi = -1;
-                    for (int v = 0; v < n_vocab; v++) {
-                        if (d->logprobs[v] == -INFINITY)
-                            continue;
-                        bool taken = false;
-                        for (int c = nc - k; c < nc; c++)
-                            taken |= cands[c].tok.id == v;
-                        if (!taken && (bi < 0 || d->logprobs[v] > d->logprobs[bi]))
-                            bi = v;
+                /* top beam_size tokens by log-probability, one pass (ties
+                 * keep the lower id, like a stable sort) */
+                int top[MAX_DECODERS], nt = 0;
+                for (int v = 0; v < n_vocab; v++) {
+                    float lp = d->logprobs[v];
+                    if (lp == -INFINITY || (nt == n_dec && lp <= d->logprobs[top[nt - 1]]))
+                        continue;
+                    int at = nt < n_dec ? nt++ : nt - 1;
+                    while (at > 0 && d->logprobs[top[at - 1]] < lp) {
+                        top[at] = top[at - 1];
+                        at--;
                     }
-                    if (bi < 0)
-                        break;
-                    tok_data td = sample(m, d, true);
-                    td.id = bi;
-                    td.plog = d->logprobs[bi];
+                    top[at] = v;
+                }
+                tok_data base = sample(m, d, true); /* the best timestamp (tid) */
+                for (int k = 0; k < nt; k++) {
+                    tok_data td = base;
+                    td.id = top[k];
+                    td.plog = d->logprobs[top[k]];
                     td.p = expf(td.plog);
-                    if (bi >= m->tok.beg)
-                        td.tid = bi;
+                    if (top[k] >= m->tok.beg)
+                        td.tid = top[k];
                     cands[nc].src = j;
                     cands[nc].tok = td;
                     cands[nc].sum_logprobs_all = d->sum_logprobs_all + td.plog;
