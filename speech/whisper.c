@@ -32,8 +32,9 @@ struct whisper_state {
     float *scores;   /* [n_ctx][n_ctx + pad] */
     bool encoded;
     /* cross keys/values, per decoder layer [n_ctx][S] */
-    uint16_t *cross_k, *cross_v; /* F16, [layer][head][n_ctx][d]: half the bytes
-                                    per token and one stream per head */
+    float *cross_k, *cross_v; /* F16 values as floats, [layer][head][n_ctx][d]: one
+                                 stream per head (F16 storage with a conversion per
+                                 token was 15% slower) */
     /* self caches: [seq][layer][n_text_ctx][S] */
     float *kv_k, *kv_v;
     /* decoder scratch for up to n_text_ctx tokens */
@@ -264,16 +265,16 @@ static sl_status attention(whisper_state *st, int n_q, int n_kv, int n_head, con
  * rounding moves logits by a few hundredths, more than the tolerance. */
 typedef struct f16_attn_job {
     int n_q, n_kv, n_head, d, S;
-    const float *q, *k, *v;          /* rows of S floats, head h at h*d */
-    const uint16_t *k16, *v16;       /* or F16 [head][n_kv][d] (cross attention) */
+    const float *q, *k, *v; /* rows of S floats, head h at h*d; or, head_major,
+                               [head][n_kv][d] (cross attention) */
+    bool head_major;
     float scale;
     int n_zero;      /* zero keys after the n_kv real ones */
     int n_keys;      /* key slots whisper.cpp visits: real, masked and zero */
     int n_chunks;    /* key chunks combined in F32 (whisper.cpp's split-KV path) */
     int causal_base;
     float *out;
-    float *scratch;   /* one chunk of scores per thread */
-    float *kv_float;  /* per thread: 2 * n_kv * d floats for converted F16 keys/values */
+    float *scratch; /* one chunk of scores per thread */
 } f16_attn_job;
 
 /* A dot product the compiler can vectorise (eight partial sums). */
@@ -323,15 +324,9 @@ static void f16_attn_worker(void *ctx, int ith, int nth)
         const float *q = j->q + (size_t)qi * j->S + (size_t)h * d;
         const float *kb = j->k + (size_t)h * d, *vb = j->v + (size_t)h * d;
         size_t ks = (size_t)j->S;
-        if (j->k16) {
-            /* one head's keys and values to floats in one pass each: they
-             * are then read from cache, not memory */
-            float *kf = j->kv_float + (size_t)ith * 2 * (size_t)j->n_kv * d;
-            float *vf = kf + (size_t)j->n_kv * d;
-            fp16_to_f32_row(j->k16 + (size_t)h * j->n_kv * d, kf, (int64_t)j->n_kv * d);
-            fp16_to_f32_row(j->v16 + (size_t)h * j->n_kv * d, vf, (int64_t)j->n_kv * d);
-            kb = kf;
-            vb = vf;
+        if (j->head_major) {
+            kb = j->k + (size_t)h * j->n_kv * d;
+            vb = j->v + (size_t)h * j->n_kv * d;
             ks = (size_t)d;
         }
         int vis = j->causal_base < 0 ? j->n_kv : j->causal_base + qi + 1;
@@ -390,18 +385,16 @@ static void f16_attn_worker(void *ctx, int ith, int nth)
 /* n_keys: the key slots whisper.cpp's kernel walks (>= n_kv + n_zero). */
 static sl_status attention_f16acc(whisper_state *st, int n_q, int n_kv, int n_keys, int n_head,
                                   const float *q, const float *k, const float *v,
-                                  const uint16_t *k16, const uint16_t *v16, float scale,
+                                  bool head_major, float scale,
                                   int n_zero, int causal_base, float *out, sl_error *err)
 {
-    f16_attn_job j = {n_q, n_kv, n_head, st->S / n_head, st->S, q, k, v, k16, v16, scale,
-                      n_zero, n_keys, 1, causal_base, out, NULL, NULL};
+    f16_attn_job j = {n_q, n_kv, n_head, st->S / n_head, st->S, q, k, v, head_major, scale,
+                      n_zero, n_keys, 1, causal_base, out, NULL};
     /* whisper.cpp splits a single query's keys over its threads from 512 on */
     if (n_q == 1 && n_keys >= 512 && st->kv_chunks > 1)
         j.n_chunks = st->kv_chunks;
     int nth = thread_pool_threads(st->pool);
-    size_t chunk = (size_t)((n_keys + j.n_chunks - 1) / j.n_chunks + 1);
-    size_t kvf = k16 ? 2 * (size_t)n_kv * (size_t)j.d : 0;
-    size_t need = (size_t)nth * (chunk + kvf);
+    size_t need = (size_t)nth * (size_t)((n_keys + j.n_chunks - 1) / j.n_chunks + 1);
     if (need > st->attn_scratch_n) {
         free(st->attn_scratch);
         st->attn_scratch = alloc_f(need);
@@ -410,7 +403,6 @@ static sl_status attention_f16acc(whisper_state *st, int n_q, int n_kv, int n_ke
             return sl_fail(err, SL_ERR_NOMEM, "whisper: out of memory for attention scores");
     }
     j.scratch = st->attn_scratch;
-    j.kv_float = st->attn_scratch + (size_t)nth * chunk;
     if (n_q * n_head > 1)
         thread_pool_run(st->pool, f16_attn_worker, &j);
     else
@@ -433,10 +425,8 @@ void whisper_state_free(whisper_state *st)
         return;
     matmul_ctx_destroy(st->mm);
     free(st->attn_scratch);
-    free(st->cross_k);
-    free(st->cross_v);
     float *bufs[] = {st->enc_out, st->e_x, st->e_cur, st->e_q, st->e_k, st->e_v, st->e_att,
-                     st->e_hid, st->im2col, st->conv1, st->scores,
+                     st->e_hid, st->im2col, st->conv1, st->scores, st->cross_k, st->cross_v,
                      st->kv_k, st->kv_v, st->d_x, st->d_cur, st->d_q, st->d_k, st->d_v,
                      st->d_att, st->d_hid, st->d_scores, st->d_row};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
@@ -486,8 +476,8 @@ sl_status whisper_state_create(const whisper_model *m, thread_pool *pool, int n_
     st->im2col = alloc_f(2 * n_ctx * 3 * cmax);
     st->conv1 = alloc_f(2 * n_ctx * S);
     st->scores = alloc_f(n_ctx * n_ctx);
-    st->cross_k = aligned_alloc(64, (L * n_ctx * S * 2 + 63) / 64 * 64);
-    st->cross_v = aligned_alloc(64, (L * n_ctx * S * 2 + 63) / 64 * 64);
+    st->cross_k = alloc_f(L * n_ctx * S);
+    st->cross_v = alloc_f(L * n_ctx * S);
     st->kv_k = alloc_f((size_t)n_seq * L * T * S);
     st->kv_v = alloc_f((size_t)n_seq * L * T * S);
     st->d_x = alloc_f(T * S);
@@ -658,12 +648,14 @@ sl_status whisper_encode(whisper_state *st, const mel_spectrogram *mel, int offs
             ck[i] *= kscale;
         add_bias(cv, n, S, a->v_b);
         int H = hp->n_text_head, d = S / H;
-        uint16_t *k16 = st->cross_k + (size_t)l * nS, *v16 = st->cross_v + (size_t)l * nS;
+        round_f16(ck, nS);
+        round_f16(cv, nS);
+        float *kh = st->cross_k + (size_t)l * nS, *vh = st->cross_v + (size_t)l * nS;
         for (int h = 0; h < H; h++)
             for (int t = 0; t < n; t++) {
                 size_t dst = ((size_t)h * n + t) * d, src = (size_t)t * S + (size_t)h * d;
-                f32_to_fp16_row(ck + src, k16 + dst, d);
-                f32_to_fp16_row(cv + src, v16 + dst, d);
+                memcpy(kh + dst, ck + src, (size_t)d * sizeof(float));
+                memcpy(vh + dst, cv + src, (size_t)d * sizeof(float));
             }
     }
     st->encoded = true;
@@ -752,7 +744,7 @@ sl_status whisper_decode(whisper_state *st, int seq, const int32_t *tokens, int 
         if (!st->key_padding)
             n_self = n_past + n;
         s = attention_f16acc(st, n, n_past + n, n_self < self_cap ? n_self : self_cap, H,
-                             st->d_q, ck, cv, NULL, NULL, 1.0f, 0, n_past, st->d_att, err);
+                             st->d_q, ck, cv, false, 1.0f, 0, n_past, st->d_att, err);
         if (s != SL_OK)
             return s;
         s = mm(st, &w->attn.out, st->d_att, n, st->d_cur, w->attn.out_b, err);
@@ -766,8 +758,8 @@ sl_status whisper_decode(whisper_state *st, int seq, const int32_t *tokens, int 
             return s;
         round_f16(st->d_q, nS);
         size_t AS = (size_t)A * (size_t)S;
-        s = attention_f16acc(st, n, A, A + pad_keys(st, A), H, st->d_q, NULL, NULL,
-                             st->cross_k + (size_t)l * AS, st->cross_v + (size_t)l * AS, kqscale,
+        s = attention_f16acc(st, n, A, A + pad_keys(st, A), H, st->d_q,
+                             st->cross_k + (size_t)l * AS, st->cross_v + (size_t)l * AS, true, kqscale,
                              pad_keys(st, A), -1, st->d_att, err);
         if (s != SL_OK)
             return s;
