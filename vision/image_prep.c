@@ -2,7 +2,6 @@
 
 #include <leptonica/allheaders.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "vision/vision_init_internal.h"
@@ -142,10 +141,8 @@ sl_status image_prep_run(const frame *f, const image_prep_options *opt, prepared
     PIX *pix = pix_from_frame(f);
     if (!pix)
         return nomem(err, "copying the frame");
-    if (!o.gray) {
-        /* Colour goes to Tesseract as it is; only the geometric steps apply,
-         * measured on a grey copy. */
-    }
+    /* Without the grey step colour goes to Tesseract as it is; the decisions
+     * below are still taken on a grey copy. */
     PIX *gray = pixConvertRGBToLuminance(pix);
     if (!gray) {
         pixDestroy(&pix);
@@ -210,14 +207,11 @@ sl_status image_prep_run(const frame *f, const image_prep_options *opt, prepared
     if (o.deskew) {
         l_float32 angle = 0, conf = 0;
         PIX *ink = out->inverted ? pixInvert(NULL, bin) : pixClone(bin);
-        if (ink && pixFindSkew(ink, &angle, &conf) == 0 && (getenv("SL_OCR_DEBUG") ? fprintf(stderr, "DBG skew %.2f conf %.2f th %d thr %d scale %.2f\n", angle, conf, out->text_height, thresh, out->scale) : 0, 1) && conf >= MIN_SKEW_CONF &&
+        if (ink && pixFindSkew(ink, &angle, &conf) == 0 && conf >= MIN_SKEW_CONF &&
             fabsf(angle) >= MIN_SKEW_DEG && fabsf(angle) <= MAX_SKEW_DEG) {
             const float deg2rad = 3.14159265f / 180.0f;
-            int bring = L_BRING_IN_WHITE;
-            if (pixGetDepth(pix) == 32 || !out->inverted) {
-                /* white is the background colour after the steps above */
-            }
-            PIX *rot = pixRotate(pix, deg2rad * angle, L_ROTATE_AREA_MAP, bring, 0, 0);
+            /* White is the background after the steps above. */
+            PIX *rot = pixRotate(pix, deg2rad * angle, L_ROTATE_AREA_MAP, L_BRING_IN_WHITE, 0, 0);
             if (rot) {
                 replace(&pix, rot);
                 out->angle_deg = angle;

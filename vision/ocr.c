@@ -482,9 +482,6 @@ sl_status ocr_read_frame(ocr_engine *e, const frame *f, ocr_result *out, sl_erro
         prepared_image_free(&prep);
         return st;
     }
-    if (getenv("SL_OCR_DEBUG"))
-        for (size_t i = 0; i < list.count; i++)
-            fprintf(stderr, "DBG b%d %d,%d %dx%d c%.0f '%s'\n", list.v[i].block, list.v[i].line.x, list.v[i].line.y, list.v[i].line.w, list.v[i].line.h, list.v[i].line.confidence, list.v[i].line.text);
     st = ocr_layout_order(list.v, list.count, e->opt.merge_rows, out, err);
     line_list_free(&list);
     if (st == SL_OK)
