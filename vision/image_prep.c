@@ -17,7 +17,7 @@ enum { DEFAULT_TARGET_HEIGHT = 24 };
  * estimate is more likely a misreading of a picture than a turned page. */
 #define MIN_SKEW_DEG 0.4f
 #define MAX_SKEW_DEG 8.0f
-#define MIN_SKEW_CONF 2.5f
+#define MIN_SKEW_CONF 1.5f
 
 image_prep_options image_prep_defaults(void)
 {
@@ -170,6 +170,7 @@ sl_status image_prep_run(const frame *f, const image_prep_options *opt, prepared
     if (!out->text_height)
         out->text_height = h_dark ? h_dark : h_light;
     pixDestroy(&inv);
+    pixDestroy(&bin);
 
     if (o.gray && light_text) {
         /* Mostly light-on-dark: Tesseract's layout analysis expects dark ink. */
@@ -196,17 +197,18 @@ sl_status image_prep_run(const frame *f, const image_prep_options *opt, prepared
         if (s >= 1.25f) {
             if (!replace(&pix, pixScale(pix, s, s)))
                 goto oom;
-            PIX *b2 = pixScale(bin, s, s);
-            if (!b2)
-                goto oom;
-            replace(&bin, b2);
             out->scale = (float)pixGetWidth(pix) / (float)f->width;
         }
     }
 
     if (o.deskew) {
+        /* The skew is measured on the picture as it now is (flattened,
+         * enlarged), thresholded so that the letters are the ink. */
+        PIX *g = pixGetDepth(pix) == 8 ? pixClone(pix) : pixConvertRGBToLuminance(pix);
+        PIX *ink = g ? pixThresholdToBinary(g, otsu_threshold(g)) : NULL;
+        if (ink && light_text && !out->inverted)
+            pixInvert(ink, ink);
         l_float32 angle = 0, conf = 0;
-        PIX *ink = out->inverted ? pixInvert(NULL, bin) : pixClone(bin);
         if (ink && pixFindSkew(ink, &angle, &conf) == 0 && conf >= MIN_SKEW_CONF &&
             fabsf(angle) >= MIN_SKEW_DEG && fabsf(angle) <= MAX_SKEW_DEG) {
             const float deg2rad = 3.14159265f / 180.0f;
@@ -218,14 +220,14 @@ sl_status image_prep_run(const frame *f, const image_prep_options *opt, prepared
             }
         }
         pixDestroy(&ink);
+        pixDestroy(&g);
     }
-    pixDestroy(&bin);
     pixDestroy(&gray);
     out->pix = pix;
     return SL_OK;
 
 oom:
-    pixDestroy(&bin), pixDestroy(&gray), pixDestroy(&pix);
+    pixDestroy(&gray), pixDestroy(&pix);
     return nomem(err, "preparing the picture");
 }
 

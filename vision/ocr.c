@@ -290,7 +290,13 @@ typedef struct line_builder {
     double conf;
     int words, block;
     int x0, y0, x1, y1;
+    bool split; /* cut from a longer line at a wide gap (see builder_add) */
 } line_builder;
+
+/* A gap between two words of one Tesseract line wider than this many line
+ * heights is a gutter between columns or table cells, not a space: the line
+ * is cut there and ocr_layout_order decides how the pieces are read. */
+#define GUTTER_LINE_HEIGHTS 1.5
 
 static bool builder_add(line_builder *b, const char *word, float conf, int l, int t, int r,
                         int btm)
@@ -335,10 +341,24 @@ static bool builder_flush(line_builder *b, line_list *list)
     list->v[list->count++] = (ocr_layout_line){
         .line = {.text = b->text, .confidence = (float)(b->conf / b->words), .x = b->x0,
                  .y = b->y0, .w = b->x1 - b->x0, .h = b->y1 - b->y0},
-        .block = b->block, .words = b->words};
+        .block = b->block, .words = b->words, .split = b->split};
     int block = b->block;
     *b = (line_builder){.block = block};
     return true;
+}
+
+/* Adds a word to the line, first cutting the line when the word stands
+ * beyond a gutter. */
+static bool builder_add_word(line_builder *b, line_list *list, const char *word, float conf,
+                             int l, int t, int r, int btm)
+{
+    if (b->words > 0 && l - b->x1 > GUTTER_LINE_HEIGHTS * (b->y1 - b->y0)) {
+        b->split = true;
+        if (!builder_flush(b, list))
+            return false;
+        b->split = true;
+    }
+    return builder_add(b, word, conf, l, t, r, btm);
 }
 
 /* Boxes back into the frame's pixels; a line whose box falls outside the
@@ -425,7 +445,7 @@ static sl_status recognise(ocr_engine *e, const prepared_image *prep, TessPageSe
                     stats->score += (double)n;
                 else if (conf < POOR_WORD_CONF)
                     stats->score -= (double)n;
-                ok = ok && builder_add(&b, w, conf, l, t, r, btm);
+                ok = ok && builder_add_word(&b, list, w, conf, l, t, r, btm);
             }
             TessDeleteText(word);
         } while (ok && TessResultIteratorNext(it, RIL_WORD));

@@ -29,8 +29,9 @@ typedef struct ocr_line {
 } ocr_line;
 
 /* Lines in reading order: blocks as Tesseract orders them (columns top to
- * bottom, left to right), except that a narrow block standing beside a wider
- * one row by row (prices beside items) is read as part of those rows. */
+ * bottom, left to right), except that blocks standing side by side on common
+ * rows that are not both running text (prices beside items, hours beside
+ * days) are read row by row, each row one line. */
 typedef struct ocr_result {
     ocr_line *lines;
     size_t count;

@@ -160,6 +160,57 @@ convert "$tmp/warn.png" -virtual-pixel background -background '#6d6d6d' \
 jpg "$tmp/warn-photo.png" caution-sign-photo.jpg 75
 truth caution-sign-photo.jpg degraded "CAUTION" "Wet floor"
 
+# --- 9. a hardware receipt in condensed serif, turned -5 degrees ---------------
+hw=("Hammer|14.99" "Nails 100 pcs|3.25" "Wood glue|5.80" "Sandpaper|2.15")
+draw=()
+hw_text=()
+i=0
+for it in "${hw[@]}"; do
+  text "$serif_cond" 15 black NorthWest 16 $((20 + 26 * i)) "${it%%|*}"
+  text "$serif_cond" 15 black NorthEast 16 $((20 + 26 * i)) "${it##*|}"
+  hw_text+=("${it%%|*} ${it##*|}")
+  i=$((i + 1))
+done
+text "$serif_cond" 15 black NorthWest 16 140 "TOTAL"
+text "$serif_cond" 15 black NorthEast 16 140 "26.19"
+hw_text+=("TOTAL 26.19")
+convert -size 300x230 xc:'#fafafa' "${draw[@]}" -background '#fafafa' -rotate -5 -blur 0x0.6 \
+  -seed 171 -attenuate 0.5 +noise Gaussian "$tmp/hw.png"
+jpg "$tmp/hw.png" hardware-receipt-rotated.jpg 82
+truth hardware-receipt-rotated.jpg degraded "${hw_text[@]}"
+
+# --- 10. a dessert menu on pink card, turned 4.5 degrees ----------------------
+sweets=("Lemon tart|6.50" "Ice cream|4.00" "Cheesecake|7.25" "Fruit salad|5.75")
+draw=()
+text "$d/DejaVuSans-Bold.ttf" 26 '#880e4f' North 0 14 "Desserts"
+menu=("Desserts")
+i=0
+for it in "${sweets[@]}"; do
+  text "$sans" 18 black NorthWest 24 $((70 + 40 * i)) "${it%%|*}"
+  text "$sans" 18 black NorthEast 24 $((70 + 40 * i)) "${it##*|}"
+  menu+=("${it%%|*} ${it##*|}")
+  i=$((i + 1))
+done
+convert -size 420x260 xc:'#f8bbd0' "${draw[@]}" -background '#f8bbd0' -rotate 4.5 -seed 181 \
+  -attenuate 0.4 +noise Gaussian "$tmp/sweets.png"
+jpg "$tmp/sweets.png" dessert-menu-rotated.jpg 82
+truth dessert-menu-rotated.jpg degraded "${menu[@]}"
+
+# --- 11. a short notice in two columns of small serif print -------------------
+# (four lines a column: too few for Tesseract to find the gutter itself)
+tl=("Trains to the coast run" "every hour from platform" "two. Tickets can be bought"
+    "on board or at the desk.")
+tr=("Bicycles travel free outside" "the busy hours, but please" "book a space before you"
+    "start your journey.")
+draw=()
+for i in 0 1 2 3; do
+  text "$serif" 13 black NorthWest 16 $((16 + 22 * i)) "${tl[$i]}"
+  text "$serif" 13 black NorthWest 270 $((16 + 22 * i)) "${tr[$i]}"
+done
+convert -size 520x120 xc:'#fffde7' "${draw[@]}" "$tmp/trains.png"
+png "$tmp/trains.png" train-notice-columns.png
+truth train-notice-columns.png clean "${tl[@]}" "${tr[@]}"
+
 # --- 8. a photo without text: sky, hills and a house --------------------------
 convert -size 360x240 gradient:'#87ceeb-#e0f2f1' \
   -fill '#558b2f' -draw 'ellipse 120,260 200,90 0,360' \

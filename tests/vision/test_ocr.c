@@ -228,6 +228,31 @@ static void test_two_columns(void **state)
     frame_free(&f);
 }
 
+/* Two short columns that Tesseract reads as one block of long lines: the
+ * lines are cut at the gutter and the left column comes first. */
+static void test_short_columns(void **state)
+{
+    (void)state;
+    frame f = {0};
+    ocr_result r;
+    read_picture(heldout("train-notice-columns.png"), &f, &r);
+    check_lines("train-notice-columns", &f, &r);
+    static const char *const order[] = {"Trains to", "every hour", "Tickets", "on board",
+                                        "Bicycles", "busy hours", "book a space", "journey"};
+    ptrdiff_t prev = -1;
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        ptrdiff_t k = find_line(&r, order[i]);
+        if (k <= prev)
+            fail_msg("'%s' is line %td, after line %td", order[i], k, prev);
+        const ocr_line *l = &r.lines[k];
+        assert_true(i < 4 ? l->x + l->w < 265 : l->x >= 265);
+        prev = k;
+    }
+    assert_int_equal(r.count, 8);
+    ocr_result_free(&r);
+    frame_free(&f);
+}
+
 /* A receipt: each price is read on the line of its item, and that line's
  * box spans from the item (x = 20) to the price (ending 20 from the right). */
 static void test_receipt_rows(void **state)
@@ -332,8 +357,9 @@ static void test_preparation(void **state)
     frame_free(&f);
 }
 
-/* Row joining on made-up boxes: a narrow block beside a wide one becomes
- * rows; two columns of running text stay apart. */
+/* Reading order on made-up boxes: a block of prices beside a block of items
+ * becomes rows; two columns of running text stay apart, also when Tesseract
+ * ran their lines together and they were cut at the gutter. */
 static void test_layout_rules(void **state)
 {
     (void)state;
@@ -341,8 +367,8 @@ static void test_layout_rules(void **state)
     static const char *const prices[] = {"1.20", "3.40", "5.60"};
     ocr_layout_line in[6];
     for (int i = 0; i < 3; i++) {
-        in[i] = (ocr_layout_line){{strdup(items[i]), 90, 10, 20 + 30 * i, 120, 20}, 0, 1};
-        in[3 + i] = (ocr_layout_line){{strdup(prices[i]), 60, 300, 22 + 30 * i, 40, 18}, 1, 1};
+        in[i] = (ocr_layout_line){{strdup(items[i]), 90, 10, 20 + 30 * i, 120, 20}, 0, 1, 0};
+        in[3 + i] = (ocr_layout_line){{strdup(prices[i]), 60, 300, 22 + 30 * i, 40, 18}, 1, 1, 0};
     }
     ocr_result r;
     sl_error err;
@@ -357,11 +383,11 @@ static void test_layout_rules(void **state)
     for (int i = 0; i < 6; i++)
         free(in[i].line.text);
 
-    /* Two columns 200 wide, 30 apart, lines 20 high: running text. */
+    /* Two columns of five-word lines: running text, read column by column. */
     static const char *const words[] = {"a1", "a2", "a3", "b1", "b2", "b3"};
     for (int i = 0; i < 6; i++)
         in[i] = (ocr_layout_line){
-            {strdup(words[i]), 90, i < 3 ? 10 : 240, 20 + 30 * (i % 3), 200, 20}, i / 3, 3};
+            {strdup(words[i]), 90, i < 3 ? 10 : 240, 20 + 30 * (i % 3), 200, 20}, i / 3, 5, 0};
     assert_int_equal(ocr_layout_order(in, 6, 1, &r, &err), SL_OK);
     assert_int_equal(r.count, 6);
     for (int i = 0; i < 6; i++)
@@ -370,10 +396,46 @@ static void test_layout_rules(void **state)
     for (int i = 0; i < 6; i++)
         free(in[i].line.text);
 
+    /* Tesseract gave one block whose lines run across a gutter and were
+     * cut there: a title spanning both columns, two columns of prose, and a
+     * last line in the left column only. Read: title, left, right. */
+    ocr_layout_line cut[8] = {
+        {{strdup("Title"), 90, 100, 0, 200, 24}, 0, 1, 0},
+        {{strdup("l1"), 90, 10, 40, 200, 20}, 0, 5, 1},
+        {{strdup("r1"), 90, 260, 40, 200, 20}, 0, 5, 1},
+        {{strdup("l2"), 90, 10, 70, 195, 20}, 0, 5, 1},
+        {{strdup("r2"), 90, 260, 70, 190, 20}, 0, 5, 1},
+        {{strdup("l3"), 90, 10, 100, 60, 20}, 0, 1, 0},
+        {{strdup("Footer"), 90, 20, 140, 420, 20}, 0, 6, 0},
+        {{strdup("after"), 90, 20, 170, 100, 20}, 0, 1, 0},
+    };
+    static const char *const want[] = {"Title", "l1", "l2", "l3", "r1", "r2", "Footer", "after"};
+    assert_int_equal(ocr_layout_order(cut, 8, 1, &r, &err), SL_OK);
+    assert_int_equal(r.count, 8);
+    for (int i = 0; i < 8; i++)
+        assert_string_equal(r.lines[i].text, want[i]);
+    ocr_result_free(&r);
+    for (int i = 0; i < 8; i++)
+        free(cut[i].line.text);
+    /* The same cut into items and prices (short lines): rows again. */
+    ocr_layout_line cells[4] = {
+        {{strdup("Tea"), 90, 10, 40, 40, 20}, 0, 1, 1},
+        {{strdup("1.20"), 80, 260, 40, 40, 20}, 0, 1, 1},
+        {{strdup("Cake"), 90, 10, 70, 50, 20}, 0, 1, 1},
+        {{strdup("3.40"), 80, 260, 70, 40, 20}, 0, 1, 1},
+    };
+    assert_int_equal(ocr_layout_order(cells, 4, 1, &r, &err), SL_OK);
+    assert_int_equal(r.count, 2);
+    assert_string_equal(r.lines[0].text, "Tea 1.20");
+    assert_string_equal(r.lines[1].text, "Cake 3.40");
+    ocr_result_free(&r);
+    for (int i = 0; i < 4; i++)
+        free(cells[i].line.text);
+
     /* The same boxes without row joining keep Tesseract's order too. */
     for (int i = 0; i < 6; i++)
         in[i] = (ocr_layout_line){
-            {strdup(words[i]), 90, i < 3 ? 10 : 240, 20 + 30 * (i % 3), 60, 20}, i / 3, 1};
+            {strdup(words[i]), 90, i < 3 ? 10 : 240, 20 + 30 * (i % 3), 60, 20}, i / 3, 1, 0};
     assert_int_equal(ocr_layout_order(in, 6, 0, &r, &err), SL_OK);
     assert_int_equal(r.count, 6);
     assert_string_equal(r.lines[3].text, "b1");
@@ -552,6 +614,7 @@ int main(void)
         cmocka_unit_test(test_silent),
         cmocka_unit_test(test_preparation),
         cmocka_unit_test(test_two_columns),
+        cmocka_unit_test(test_short_columns),
         cmocka_unit_test(test_receipt_rows),
         cmocka_unit_test(test_rotated_boxes),
         cmocka_unit_test(test_samples),
