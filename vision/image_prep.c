@@ -12,7 +12,7 @@
 enum { DEFAULT_TARGET_HEIGHT = 24 };
 #define DEFAULT_MAX_SCALE 4.0f
 /* Enlarging costs time in Tesseract (about linear in pixels): stop there. */
-#define MAX_PREPARED_PIXELS (16.0 * 1000 * 1000)
+#define MAX_PREPARED_PIXELS (4.0 * 1000 * 1000)
 /* Below this the rotation is left alone (Tesseract copes), above it a skew
  * estimate is more likely a misreading of a picture than a turned page. */
 #define MIN_SKEW_DEG 0.4f
@@ -143,7 +143,7 @@ sl_status image_prep_run(const frame *f, const image_prep_options *opt, prepared
         return nomem(err, "copying the frame");
     /* Without the grey step colour goes to Tesseract as it is; the decisions
      * below are still taken on a grey copy. */
-    PIX *gray = pixConvertRGBToLuminance(pix);
+    PIX *gray = pixConvertRGBToGray(pix, 0.2126f, 0.7152f, 0.0722f);
     if (!gray) {
         pixDestroy(&pix);
         return nomem(err, "making a grey copy");
@@ -204,7 +204,7 @@ sl_status image_prep_run(const frame *f, const image_prep_options *opt, prepared
     if (o.deskew) {
         /* The skew is measured on the picture as it now is (flattened,
          * enlarged), thresholded so that the letters are the ink. */
-        PIX *g = pixGetDepth(pix) == 8 ? pixClone(pix) : pixConvertRGBToLuminance(pix);
+        PIX *g = pixGetDepth(pix) == 8 ? pixClone(pix) : pixConvertRGBToGray(pix, 0.2126f, 0.7152f, 0.0722f);
         PIX *ink = g ? pixThresholdToBinary(g, otsu_threshold(g)) : NULL;
         if (ink && light_text && !out->inverted)
             pixInvert(ink, ink);

@@ -466,46 +466,68 @@ static sl_status recognise(ocr_engine *e, const prepared_image *prep, TessPageSe
     return SL_OK;
 }
 
+/* The pass kept so far: its lines, its score and the picture it read. */
+typedef struct best_pass {
+    line_list list;
+    pass_stats stats;
+    const prepared_image *prep;
+} best_pass;
+
+/* Runs one more pass and keeps it when it read clearly more letters
+ * confidently than the best so far. */
+static sl_status try_pass(ocr_engine *e, const prepared_image *prep, TessPageSegMode psm,
+                          best_pass *best, sl_error *err)
+{
+    line_list list;
+    pass_stats stats;
+    sl_status st = recognise(e, prep, psm, &list, &stats, err);
+    if (st != SL_OK)
+        return st;
+    double margin = best->stats.score > 60 ? 0.05 * best->stats.score : 3;
+    if (stats.score > best->stats.score + margin) {
+        line_list_free(&best->list);
+        *best = (best_pass){list, stats, prep};
+    } else {
+        line_list_free(&list);
+    }
+    return SL_OK;
+}
+
 sl_status ocr_read_frame(ocr_engine *e, const frame *f, ocr_result *out, sl_error *err)
 {
     if (out)
         *out = (ocr_result){0};
     if (!e || !out)
         return sl_fail(err, SL_ERR_ARG, "ocr_read_frame: NULL engine or result");
-    prepared_image prep;
+    prepared_image prep, plain = {0};
     sl_status st = image_prep_run(f, &e->opt.prep, &prep, err);
     if (st != SL_OK)
         return st;
+    best_pass best = {.prep = &prep};
+    st = recognise(e, &prep, PSM_AUTO, &best.list, &best.stats, err);
     /* Tesseract's automatic layout keeps columns of text apart but now and
-     * then tears a table apart (aligned decimal points look like a gutter);
-     * when its result looks wrong, one uniform block is tried as well and
-     * the pass that read more letters confidently wins. */
-    line_list list;
-    pass_stats stats;
-    st = recognise(e, &prep, PSM_AUTO, &list, &stats, err);
-    if (st == SL_OK && stats.suspicious && e->opt.block_fallback) {
-        line_list list2;
-        pass_stats stats2;
-        st = recognise(e, &prep, PSM_SINGLE_BLOCK, &list2, &stats2, err);
-        if (st == SL_OK) {
-            double margin = stats.score > 60 ? 0.05 * stats.score : 3;
-            if (stats2.score > stats.score + margin) {
-                line_list_free(&list);
-                list = list2;
-            } else {
-                line_list_free(&list2);
-            }
+     * then tears a table apart (aligned decimal points look like a gutter),
+     * and background flattening can sink a light sign on a dark wall into
+     * the wall. When the first result looks wrong or is empty, the picture
+     * is also read as one uniform block, and without flattening; the pass
+     * that read clearly more letters confidently wins. */
+    if (st == SL_OK && e->opt.block_fallback &&
+        (best.stats.suspicious || best.list.count == 0)) {
+        st = try_pass(e, &prep, PSM_SINGLE_BLOCK, &best, err);
+        if (st == SL_OK && e->opt.prep.normalize) {
+            image_prep_options o = e->opt.prep;
+            o.normalize = false;
+            st = image_prep_run(f, &o, &plain, err);
+            if (st == SL_OK)
+                st = try_pass(e, &plain, PSM_AUTO, &best, err);
         }
     }
-    if (st != SL_OK) {
-        line_list_free(&list);
-        prepared_image_free(&prep);
-        return st;
-    }
-    st = ocr_layout_order(list.v, list.count, e->opt.merge_rows, out, err);
-    line_list_free(&list);
     if (st == SL_OK)
-        map_to_source(out, &prep);
+        st = ocr_layout_order(best.list.v, best.list.count, e->opt.merge_rows, out, err);
+    if (st == SL_OK)
+        map_to_source(out, best.prep);
+    line_list_free(&best.list);
     prepared_image_free(&prep);
+    prepared_image_free(&plain);
     return st;
 }

@@ -50,8 +50,9 @@ typedef struct ocr_options {
                                   dropped (rules, frame edges, specks) */
     int merge_rows;            /* 1: join narrow side blocks into rows (see ocr_result) */
     int block_fallback;        /* 1: when the automatic layout's result looks wrong
-                                  (a line on end, a poorly read line), read the
-                                  picture as one block too and keep the better */
+                                  (a line on end, a poorly read line) or is empty,
+                                  read the picture as one block and without
+                                  background flattening too; keep the best */
 } ocr_options;
 
 ocr_options ocr_options_defaults(void);
