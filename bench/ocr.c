@@ -1,6 +1,7 @@
 /* What each OCR preprocessing step gains: character error rate on the sample
  * pictures (assets/samples) and the held-out ones (tests/vision/ocr_heldout),
- * read with every step on, then with one step off at a time, then with none.
+ * read with every default step on, then with one step off at a time, with
+ * the (default off) word filter on, and with nothing.
  * Prints `name: value unit` lines; `-v` adds one line per picture.
  * Usage: bench_ocr [-v] [DIR_WITH_MANIFEST...] */
 #include <stdio.h>
@@ -120,7 +121,7 @@ int main(int argc, char **argv)
     cfg[nc].name = "no_normalize", cfg[nc].o = all, cfg[nc++].o.prep.normalize = false;
     cfg[nc].name = "no_upscale", cfg[nc].o = all, cfg[nc++].o.prep.upscale = false;
     cfg[nc].name = "no_deskew", cfg[nc].o = all, cfg[nc++].o.prep.deskew = false;
-    cfg[nc].name = "no_word_filter", cfg[nc].o = all, cfg[nc++].o.min_word_confidence = 0;
+    cfg[nc].name = "with_word_filter", cfg[nc].o = all, cfg[nc++].o.min_word_confidence = 50;
     cfg[nc].name = "no_row_merge", cfg[nc].o = all, cfg[nc++].o.merge_rows = 0;
     cfg[nc].name = "no_block_fallback", cfg[nc].o = all, cfg[nc++].o.block_fallback = 0;
     ocr_options none = all;

@@ -25,8 +25,8 @@ packages=(
   espeak-ng libespeak-ng-dev pocketsphinx pocketsphinx-en-us libpocketsphinx-dev
   # NEON kernels: cross-compile and run under qemu (scripts/check-neon.sh)
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
-  # asset and fixture generation
-  imagemagick sox python3-numpy
+  # asset and fixture generation (fonts-dejavu-extra: tests/vision/make-ocr-heldout.sh)
+  imagemagick sox python3-numpy fonts-dejavu-extra
   # hand models from npm
   nodejs npm
 )

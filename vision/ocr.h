@@ -47,7 +47,7 @@ void ocr_close(ocr_engine *e);
 typedef struct ocr_options {
     image_prep_options prep;
     float min_word_confidence; /* words below this that hold no letter or digit are
-                                  dropped (rules, frame edges, specks) */
+                                  dropped (rules, frame edges, specks); default 0 */
     int merge_rows;            /* 1: join narrow side blocks into rows (see ocr_result) */
     int block_fallback;        /* 1: when the automatic layout's result looks wrong
                                   (a line on end, a poorly read line) or is empty,

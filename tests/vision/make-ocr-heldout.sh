@@ -8,7 +8,8 @@
 # Each NAME.png/.jpg has NAME.txt (its text, one line per line) and MANIFEST
 # gives its class (clean: CER <= 5%, degraded: CER <= 15%, notext).
 #
-# Deterministic (fixed seeds, no metadata). Needs ImageMagick 6 and DejaVu fonts.
+# Deterministic (fixed seeds, no metadata). Needs ImageMagick 6 and the DejaVu
+# fonts (fonts-dejavu-core and fonts-dejavu-extra).
 set -euo pipefail
 cd "$(dirname "$0")"
 out=ocr_heldout
@@ -22,7 +23,7 @@ serif_bold=$d/DejaVuSerif-Bold.ttf
 serif_cond=$d/DejaVuSerifCondensed.ttf
 mono=$d/DejaVuSansMono.ttf
 for f in "$sans" "$cond" "$cond_bold" "$oblique" "$serif" "$serif_bold" "$serif_cond" "$mono"; do
-  [ -r "$f" ] || { echo "make-ocr-heldout: $f is missing (fonts-dejavu-core)" >&2; exit 1; }
+  [ -r "$f" ] || { echo "make-ocr-heldout: $f is missing (fonts-dejavu-extra)" >&2; exit 1; }
 done
 command -v convert >/dev/null || { echo "make-ocr-heldout: convert is missing (imagemagick)" >&2; exit 1; }
 mkdir -p "$out"
@@ -210,6 +211,46 @@ done
 convert -size 520x120 xc:'#fffde7' "${draw[@]}" "$tmp/trains.png"
 png "$tmp/trains.png" train-notice-columns.png
 truth train-notice-columns.png clean "${tl[@]}" "${tr[@]}"
+
+# --- 12. a camera frame: a small no-entry sign on a large noisy wall ----------
+draw=()
+text "$d/DejaVuSans-Bold.ttf" 30 white North 0 12 "NO ENTRY"
+text "$sans" 16 white North 0 62 "Staff only beyond this point"
+convert -size 300x110 xc:'#c62828' "${draw[@]}" "$tmp/noentry.png"
+convert -size 960x720 xc:'#7d8471' -seed 191 -attenuate 0.7 +noise Gaussian -blur 0x3 \
+  "$tmp/noentry.png" -geometry +380+300 -composite -blur 0x0.7 -seed 192 -attenuate 0.25 \
+  +noise Gaussian "$tmp/frame.png"
+jpg "$tmp/frame.png" no-entry-camera-frame.jpg 70
+truth no-entry-camera-frame.jpg degraded "NO ENTRY" "Staff only beyond this point"
+
+# --- 13. a notice of several blocks: title, sentences, a price list ------------
+pool=("Swimming Pool" "The pool is open every day from 7 am."
+      "Children under 8 must be with an adult.")
+fees=("Adult ticket|5.50" "Child ticket|3.00" "Family ticket|14.00" "Towel hire|1.50")
+draw=()
+text "$d/DejaVuSans-Bold.ttf" 26 '#0d47a1' North 0 14 "${pool[0]}"
+text "$sans" 15 black NorthWest 20 62 "${pool[1]}"
+text "$sans" 15 black NorthWest 20 86 "${pool[2]}"
+i=0
+for it in "${fees[@]}"; do
+  text "$sans" 15 black NorthWest 20 $((140 + 30 * i)) "${it%%|*}"
+  text "$sans" 15 black NorthEast 20 $((140 + 30 * i)) "${it##*|}"
+  pool+=("${it%%|*} ${it##*|}")
+  i=$((i + 1))
+done
+convert -size 460x290 xc:'#e3f2fd' "${draw[@]}" -background '#e3f2fd' -rotate -3 -seed 201 \
+  -attenuate 0.3 +noise Gaussian "$tmp/pool.png"
+jpg "$tmp/pool.png" pool-notice-rotated.jpg 80
+truth pool-notice-rotated.jpg degraded "${pool[@]}"
+
+# --- 14. a photo without text: a fence in front of the sky -------------------
+posts=()
+for x in 20 60 100 140 180 220 260; do posts+=(-draw "rectangle $x,100 $((x + 10)),240"); done
+convert -size 320x240 gradient:'#90caf9-#fff59d' -fill '#6d4c41' "${posts[@]}" \
+  -draw 'rectangle 0,130 320,138' -blur 0x1 -seed 211 -attenuate 0.3 +noise Gaussian \
+  "$tmp/fence.png"
+jpg "$tmp/fence.png" fence-photo.jpg 80
+truth fence-photo.jpg notext
 
 # --- 8. a photo without text: sky, hills and a house --------------------------
 convert -size 360x240 gradient:'#87ceeb-#e0f2f1' \
