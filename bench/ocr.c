@@ -113,7 +113,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_ocr: %s\n", err.msg);
         return 1;
     }
-    struct { const char *name; ocr_options o; } cfg[10];
+    struct { const char *name; ocr_options o; } cfg[12];
     int nc = 0;
     ocr_options all = ocr_options_defaults();
     cfg[nc].name = "all", cfg[nc++].o = all;
@@ -121,6 +121,8 @@ int main(int argc, char **argv)
     cfg[nc].name = "no_normalize", cfg[nc].o = all, cfg[nc++].o.prep.normalize = false;
     cfg[nc].name = "no_upscale", cfg[nc].o = all, cfg[nc++].o.prep.upscale = false;
     cfg[nc].name = "no_deskew", cfg[nc].o = all, cfg[nc++].o.prep.deskew = false;
+    cfg[nc].name = "target_16", cfg[nc].o = all, cfg[nc++].o.prep.target_height = 16;
+    cfg[nc].name = "target_32", cfg[nc].o = all, cfg[nc++].o.prep.target_height = 32;
     cfg[nc].name = "with_word_filter", cfg[nc].o = all, cfg[nc++].o.min_word_confidence = 50;
     cfg[nc].name = "no_row_merge", cfg[nc].o = all, cfg[nc++].o.merge_rows = 0;
     cfg[nc].name = "no_block_fallback", cfg[nc].o = all, cfg[nc++].o.block_fallback = 0;

@@ -20,7 +20,6 @@ enum { OCR_ASSUMED_DPI = 300 };
 struct ocr_engine {
     TessBaseAPI *api;
     ocr_options opt;
-    char lang[256];
 };
 
 /* ---- process-wide: Tesseract's messages off ---------------------------------- */
@@ -131,6 +130,20 @@ static bool lang_name_ok(const char *s, size_t n)
     return true;
 }
 
+/* A language name as it may appear in a one-line message: at most 40
+ * bytes, control characters and non-ASCII bytes as '?'. */
+static void printable_name(char *dst, size_t size, const char *s, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n && k + 4 < size && i < 40; i++) {
+        unsigned char c = (unsigned char)s[i];
+        dst[k++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+    }
+    if (n > 40 && k + 4 < size)
+        dst[k++] = '.', dst[k++] = '.', dst[k++] = '.';
+    dst[k] = 0;
+}
+
 /* Checks every part of "eng+deu" against the installed list. */
 static sl_status check_languages(const char *lang, sl_error *err)
 {
@@ -143,10 +156,10 @@ static sl_status check_languages(const char *lang, sl_error *err)
     if (n == 0) {
         const char *env = getenv("TESSDATA_PREFIX");
         st = sl_fail(err, SL_ERR_MODEL,
-                     "OCR: no Tesseract language data in %s%s (install tesseract-ocr-eng%s)",
+                     "OCR: no Tesseract language data in %s%s; install tesseract-ocr-eng%s",
                      datapath[0] ? datapath : "Tesseract's data folder",
-                     env ? " (TESSDATA_PREFIX)" : "",
-                     env ? " or fix TESSDATA_PREFIX" : "");
+                     env ? " (set by TESSDATA_PREFIX)" : "",
+                     env ? " or correct TESSDATA_PREFIX" : "");
         ocr_languages_free(have, n);
         return st;
     }
@@ -163,10 +176,12 @@ static sl_status check_languages(const char *lang, sl_error *err)
         bool found = false;
         for (size_t i = 0; i < n && !found; i++)
             found = strlen(have[i]) == len && memcmp(have[i], p, len) == 0;
-        if (!lang_name_ok(p, len) || !found)
+        if (!lang_name_ok(p, len) || !found) {
+            char name[64];
+            printable_name(name, sizeof name, p, len);
             st = sl_fail(err, SL_ERR_UNSUPPORTED,
-                         "OCR language '%.*s' is not installed (installed: %s)", (int)len, p,
-                         installed);
+                         "OCR language '%s' is not installed (installed: %s)", name, installed);
+        }
         if (!end)
             break;
         p = end + 1;
@@ -199,8 +214,6 @@ sl_status ocr_open(const char *lang, ocr_engine **out, sl_error *err)
     *out = NULL;
     if (!lang)
         lang = "eng";
-    if (strlen(lang) >= sizeof((ocr_engine *)0)->lang)
-        return sl_fail(err, SL_ERR_UNSUPPORTED, "OCR language '%.40s...' is too long", lang);
     sl_status st = check_languages(lang, err);
     if (st != SL_OK)
         return st;
@@ -209,7 +222,6 @@ sl_status ocr_open(const char *lang, ocr_engine **out, sl_error *err)
         free(e);
         return sl_fail(err, SL_ERR_NOMEM, "OCR: out of memory starting Tesseract");
     }
-    snprintf(e->lang, sizeof e->lang, "%s", lang);
     e->opt = ocr_options_defaults();
     if (TessBaseAPIInit3(e->api, NULL, lang) != 0) {
         const char *dp = TessBaseAPIGetDatapath(e->api);

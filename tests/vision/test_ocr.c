@@ -496,6 +496,11 @@ static void test_bad_language(void **state)
     expect_unsupported("../eng", "'../eng'");
     expect_unsupported("", "''");
     expect_unsupported("osd", "'osd'");
+    expect_unsupported("eng+bad\nname", "'bad?name'"); /* the message stays one line */
+    char longname[300];
+    memset(longname, 'x', sizeof longname - 1);
+    longname[sizeof longname - 1] = 0;
+    expect_unsupported(longname, "'xxxxxxxx");
     ocr_engine *e = NULL;
     sl_error err;
     assert_int_equal(ocr_open(NULL, &e, &err), SL_OK); /* NULL = eng */
