@@ -20,6 +20,16 @@ enum { DEFAULT_TARGET_HEIGHT = 24 };
 #define MAX_SKEW_DEG 8.0f
 #define MIN_SKEW_CONF 1.5f
 
+/* Background flattening: Leptonica's pixBackgroundNormSimple settings
+ * (tiles of 10x15 pixels, pixels above 100 count as background, 50 of them
+ * per tile), except that the background becomes white (255, not 200) so
+ * that it matches the white corners a deskew brings in: on grey background
+ * plus white corners Tesseract's threshold took the whole page for ink. */
+enum {
+    NORM_TILE_W = 10, NORM_TILE_H = 15, NORM_BG_MIN = 100, NORM_MIN_COUNT = 50,
+    NORM_SMOOTH_X = 2, NORM_SMOOTH_Y = 1,
+};
+
 image_prep_options image_prep_defaults(void)
 {
     return (image_prep_options){.gray = true, .normalize = true, .upscale = true,
@@ -191,7 +201,8 @@ sl_status image_prep_run(const frame *f, const image_prep_options *opt, prepared
     if (o.normalize && o.gray) {
         /* Uneven light and tinted paper become an even white background; the
          * letters keep their grey edges (no binarisation). */
-        PIX *norm = pixBackgroundNormSimple(pix, NULL, NULL);
+        PIX *norm = pixBackgroundNorm(pix, NULL, NULL, NORM_TILE_W, NORM_TILE_H, NORM_BG_MIN,
+                                      NORM_MIN_COUNT, 255, NORM_SMOOTH_X, NORM_SMOOTH_Y);
         if (norm)
             replace(&pix, norm);
     }
