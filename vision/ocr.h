@@ -46,8 +46,9 @@ void ocr_close(ocr_engine *e);
 /* How pictures are read; ocr_open uses ocr_options_defaults(). */
 typedef struct ocr_options {
     image_prep_options prep;
-    float min_word_confidence; /* words below this that hold no letter or digit are
-                                  dropped (rules, frame edges, specks); default 0 */
+    float min_line_confidence; /* lines (or pieces cut at a gutter) whose mean word
+                                  confidence is below this are dropped: texture
+                                  and sign edges read as letters */
     int merge_rows;            /* 1: join narrow side blocks into rows (see ocr_result) */
     int block_fallback;        /* 1: when the automatic layout's result looks wrong
                                   (a line on end, a poorly read line) or is empty,

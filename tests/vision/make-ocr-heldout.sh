@@ -252,6 +252,28 @@ convert -size 320x240 gradient:'#90caf9-#fff59d' -fill '#6d4c41' "${posts[@]}" \
 jpg "$tmp/fence.png" fence-photo.jpg 80
 truth fence-photo.jpg notext
 
+# --- 15. a car park sign on a stone wall, turned 3 degrees (its edge tends to
+# be read as letters) -----------------------------------------------------------
+draw=()
+text "$cond_bold" 40 white North 0 16 "CAR PARK"
+text "$cond" 22 white North 0 80 "Pay at the machine"
+convert -size 400x140 xc:'#2e7d32' "${draw[@]}" -background none -rotate 3 "$tmp/car.png"
+convert -size 560x300 xc:'#b0a89a' -seed 221 -attenuate 0.5 +noise Gaussian -blur 0x2 \
+  "$tmp/car.png" -gravity center -composite -blur 0x0.8 -seed 222 -attenuate 0.4 \
+  +noise Gaussian "$tmp/car-photo.png"
+jpg "$tmp/car-photo.png" car-park-sign-photo.jpg 80
+truth car-park-sign-photo.jpg degraded "CAR PARK" "Pay at the machine"
+
+# --- 16. a notice photographed in a dim corridor (underexposed, grainy) -------
+draw=()
+text "$sans" 19 '#202020' NorthWest 20 20 "Lift out of order."
+text "$sans" 19 '#202020' NorthWest 20 56 "Please use the stairs"
+text "$sans" 19 '#202020' NorthWest 20 92 "on the left. Sorry!"
+convert -size 420x160 xc:'#f5f5f5' "${draw[@]}" -level 0%,100%,0.6 -evaluate multiply 0.45 \
+  -seed 231 -attenuate 0.8 +noise Gaussian "$tmp/dim.png"
+jpg "$tmp/dim.png" lift-notice-dim.jpg 80
+truth lift-notice-dim.jpg degraded "Lift out of order." "Please use the stairs" "on the left. Sorry!"
+
 # --- 8. a photo without text: sky, hills and a house --------------------------
 convert -size 360x240 gradient:'#87ceeb-#e0f2f1' \
   -fill '#558b2f' -draw 'ellipse 120,260 200,90 0,360' \
