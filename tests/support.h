@@ -42,12 +42,6 @@ int write_file_bytes(const char *path, const void *data, size_t size);
  * pointers to skip capture); returns the exit status, or -1. */
 int run_command(const char *cmd, char **out, char **err);
 
-/* Character error rate of hyp against ref: the edit distance over Unicode
- * code points divided by ref's length, after every run of white space
- * (newlines included) became one space and the ends were trimmed, so line
- * breaks and spacing do not count, letters do. 0 when both are empty. */
-double text_cer(const char *ref, const char *hyp);
-
 /* The numbers of the JSON array that follows "key": in text (malloc'ed,
  * *count of them); NULL when the key or its array is missing. Enough for
  * the fixtures' golden files, not a general JSON parser. */
