@@ -124,6 +124,14 @@ static void test_usage_and_all_or_nothing(void **state)
     assert_non_null(strstr(r.err, "nothing stands out"));
     cli_result_free(&r);
     expect("b.db", "teach list", 0, NULL, "mug");
+    /* The camera path, with GStreamer's test source standing in; no camera
+     * there: exit 4, nothing stored. */
+    expect("b.db", "-q teach person Max --device test:ball", 0,
+           "taught person 'Max': 1 new picture", NULL);
+    r = run("b.db", "-q teach object x --device /dev/video99");
+    assert_int_equal(r.status, 4);
+    cli_result_free(&r);
+    expect("b.db", "teach list", 0, "\tperson\tMax\t", "\tx\t");
 }
 
 static void test_export_import(void **state)
