@@ -205,6 +205,35 @@ static void border_histogram(const frame *f, float *border)
         border[i] = (float)(border[i] / n);
 }
 
+/* The light: the 98th percentile of max(R, G, B) over the picture
+ * (sampled); colours are divided by it so a dim room and a bright one
+ * describe alike (white-patch balance of brightness only). */
+static float white_level(const frame *f)
+{
+    int hist[256] = {0};
+    int sx = f->width / 128 > 0 ? f->width / 128 : 1;
+    int sy = f->height / 128 > 0 ? f->height / 128 : 1;
+    int n = 0;
+    for (int y = 0; y < f->height; y += sy)
+        for (int x = 0; x < f->width; x += sx) {
+            const uint8_t *p = frame_pixel(f, x, y);
+            int m = p[0] > p[1] ? p[0] : p[1];
+            m = m > p[2] ? m : p[2];
+            hist[m]++;
+            n++;
+        }
+    int want = n - n / 50, seen = 0, v = 255;
+    for (int i = 0; i < 256; i++) {
+        seen += hist[i];
+        if (seen >= want) {
+            v = i;
+            break;
+        }
+    }
+    float level = (float)v / 255.0f;
+    return level < 0.4f ? 0.4f : level;
+}
+
 static void foreground_weights(const float *rgb, const float *border, float *fg)
 {
     for (int i = 0; i < SIDE * SIDE; i++) {
@@ -239,6 +268,9 @@ sl_status object_descriptor_classic(const frame *f, object_region r, float *out,
     border_histogram(f, border);
     resample(f, r, rgb);
     foreground_weights(rgb, border, weight);
+    float white = white_level(f);
+    for (int i = 0; i < 3 * SIDE * SIDE; i++)
+        rgb[i] = fminf(rgb[i] / white, 1.0f);
     memset(out, 0, sizeof(float) * DIM);
     for (int y = 0; y < SIDE; y++)
         for (int x = 0; x < SIDE; x++) {

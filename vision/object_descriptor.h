@@ -13,7 +13,10 @@
  *                 patterns (the texture). Each part is a square-rooted
  *                 histogram scaled to unit length and weighted, so the
  *                 cosine of two vectors is a weighted sum of Hellinger
- *                 affinities. Hue and LBP do not change with the light;
+ *                 affinities. Colours are first divided by the picture's
+ *                 white level (98th percentile of max(R,G,B)) and pixels
+ *                 in the colours of the picture's edges count little
+ *                 (background). Hue and LBP do not change with the light;
  *                 nothing depends on where the object stands in the region
  *                 except the quarters.
  *
