@@ -265,6 +265,49 @@ static void test_transfer(void **state)
     free(other_path);
 }
 
+/* Forgetting a name (then the checkpoint `teach forget` makes) leaves none
+ * of its descriptor's bytes in the database or its WAL. */
+static void test_forget_leaves_no_trace(void **state)
+{
+    fixture *f = *state;
+    sl_error err;
+    float v[64], keep[64];
+    for (int i = 0; i < 64; i++) {
+        v[i] = 4321.875f + (float)i;
+        keep[i] = 17.0f + (float)i;
+    }
+    add(f->db, "diary", TAUGHT_OBJECT, 10, "classic-v1", v, 64);
+    add(f->db, "mug", TAUGHT_OBJECT, 11, "classic-v1", keep, 64);
+    assert_int_equal(db_checkpoint(f->db, &err), SL_OK);
+    int64_t n = 0;
+    assert_int_equal(taught_objects_delete_name(f->db, TAUGHT_OBJECT, "diary", &n, &err), SL_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(db_checkpoint(f->db, &err), SL_OK);
+    unsigned char pattern[8], kept[8];
+    memcpy(pattern, &v[5], 4);
+    memcpy(pattern + 4, &v[6], 4);
+    memcpy(kept, &keep[5], 4);
+    memcpy(kept + 4, &keep[6], 4);
+    int kept_found = 0;
+    const char *names[] = {f->path, with_suffix(f->path, "-wal")};
+    for (int i = 0; i < 2; i++) {
+        char *path = strdup(names[i]);
+        size_t size = 0;
+        unsigned char *bytes = read_file_bytes(path, &size);
+        for (size_t k = 0; bytes && k + 8 <= size; k++) {
+            assert_false(memcmp(bytes + k, pattern, 8) == 0);
+            kept_found |= memcmp(bytes + k, kept, 8) == 0;
+        }
+        /* the name, too */
+        for (size_t k = 0; bytes && k + 5 <= size; k++)
+            assert_false(memcmp(bytes + k, "diary", 5) == 0);
+        free(bytes);
+        free(path);
+    }
+    /* The search can see the bytes that stayed (it is not blind). */
+    assert_true(kept_found);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -273,6 +316,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_forget_name, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hand_edited_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transfer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_forget_leaves_no_trace, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
