@@ -11,6 +11,7 @@ const command *const sightline_commands[] = {
     &cmd_sign,
     &cmd_teach,
     &cmd_hands,
+    &cmd_transcribe,
     &cmd_history,
     &cmd_remember,
     &cmd_memory,

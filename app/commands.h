@@ -23,5 +23,6 @@ extern const command cmd_forget;
 extern const command cmd_hands;
 extern const command cmd_teach;
 extern const command cmd_sign;
+extern const command cmd_transcribe;
 
 #endif

@@ -1,8 +1,9 @@
 /* What each OCR preprocessing step gains: character error rate on the sample
  * pictures (assets/samples) and the held-out ones (tests/vision/ocr_heldout),
- * read with every step on, then with one step off at a time, then with none.
+ * read with every step on, then with one step off at a time (and two other
+ * letter sizes), and with nothing.
  * Prints `name: value unit` lines; `-v` adds one line per picture.
- * Usage: bench_ocr [-v] [DIR_WITH_MANIFEST...] */
+ * Usage: bench_ocr [-v | -vv (and each line with its confidence)] [DIR_WITH_MANIFEST...] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,8 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-v") == 0)
             verbose = 1;
+        else if (strcmp(argv[i], "-vv") == 0)
+            verbose = 2;
         else {
             const char *s = strrchr(argv[i], '/');
             n = load_dir(argv[i], s && s[1] ? s + 1 : argv[i], &pics, n), dirs++;
@@ -112,7 +115,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_ocr: %s\n", err.msg);
         return 1;
     }
-    struct { const char *name; ocr_options o; } cfg[10];
+    struct { const char *name; ocr_options o; } cfg[12];
     int nc = 0;
     ocr_options all = ocr_options_defaults();
     cfg[nc].name = "all", cfg[nc++].o = all;
@@ -120,12 +123,14 @@ int main(int argc, char **argv)
     cfg[nc].name = "no_normalize", cfg[nc].o = all, cfg[nc++].o.prep.normalize = false;
     cfg[nc].name = "no_upscale", cfg[nc].o = all, cfg[nc++].o.prep.upscale = false;
     cfg[nc].name = "no_deskew", cfg[nc].o = all, cfg[nc++].o.prep.deskew = false;
-    cfg[nc].name = "no_word_filter", cfg[nc].o = all, cfg[nc++].o.min_word_confidence = 0;
+    cfg[nc].name = "target_16", cfg[nc].o = all, cfg[nc++].o.prep.target_height = 16;
+    cfg[nc].name = "target_32", cfg[nc].o = all, cfg[nc++].o.prep.target_height = 32;
+    cfg[nc].name = "no_line_filter", cfg[nc].o = all, cfg[nc++].o.min_line_confidence = 0;
     cfg[nc].name = "no_row_merge", cfg[nc].o = all, cfg[nc++].o.merge_rows = 0;
     cfg[nc].name = "no_block_fallback", cfg[nc].o = all, cfg[nc++].o.block_fallback = 0;
     ocr_options none = all;
     none.prep = (image_prep_options){0};
-    none.min_word_confidence = 0;
+    none.min_line_confidence = 0;
     none.merge_rows = 0;
     none.block_fallback = 0;
     cfg[nc].name = "none", cfg[nc++].o = none;
@@ -154,6 +159,9 @@ int main(int argc, char **argv)
                 int s = strcmp(p->set, "samples") != 0, k = strcmp(p->klass, "clean") != 0;
                 sum[s][k] += v, cnt[s][k]++;
             }
+            if (verbose > 1)
+                for (size_t k = 0; k < r.count; k++)
+                    printf("    line %.0f %s\n", r.lines[k].confidence, r.lines[k].text);
             if (verbose) {
                 for (char *q = text; *q; q++)
                     if (*q == '\n')

@@ -27,8 +27,9 @@ packages=(
   espeak-ng libespeak-ng-dev pocketsphinx pocketsphinx-en-us libpocketsphinx-dev
   # NEON kernels: cross-compile and run under qemu (scripts/check-neon.sh)
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
-  # asset and fixture generation; unicode-data for scripts/gen-unicode-tables.sh
-  imagemagick sox python3-numpy unicode-data
+  # asset and fixture generation; unicode-data for scripts/gen-unicode-tables.sh,
+  # fonts-dejavu-extra for tests/vision/make-ocr-heldout.sh
+  imagemagick sox python3-numpy unicode-data fonts-dejavu-extra
   # hand models from npm
   nodejs npm
 )

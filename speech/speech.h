@@ -1,5 +1,6 @@
 /* speech/: audio in memory, WAV files, resampling, speech synthesis,
- * playback, microphone capture and audio-file decoding. Other folders
+ * playback, microphone capture and audio-file decoding, voice activity
+ * detection and speech recognition (Whisper). Other folders
  * include this header only. */
 #ifndef SIGHTLINE_SPEECH_SPEECH_H
 #define SIGHTLINE_SPEECH_SPEECH_H
@@ -11,5 +12,10 @@
 #include "speech/resample.h"
 #include "speech/tts.h"
 #include "speech/wav.h"
+#include "speech/mel.h"
+#include "speech/vad.h"
+#include "speech/whisper.h"
+#include "speech/whisper_model.h"
+#include "speech/whisper_transcribe.h"
 
 #endif

@@ -2,28 +2,46 @@
 
 #include <leptonica/allheaders.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "vision/vision_init_internal.h"
 
-/* Tesseract's LSTM models read lines scaled to a fixed height; letters whose
- * ink is about this many pixels tall (x-height plus the odd capital) come out
- * best in bench/ocr.c. */
+/* Tesseract's LSTM models read lines scaled to a fixed height and its
+ * layout analysis drops small blobs as noise; small print is enlarged until
+ * the median letter blob (x-height, with some capitals) is this tall
+ * (bench/ocr.c compares 16 and 32). */
 enum { DEFAULT_TARGET_HEIGHT = 24 };
 #define DEFAULT_MAX_SCALE 4.0f
 /* Enlarging costs time in Tesseract (about linear in pixels): stop there. */
-#define MAX_PREPARED_PIXELS (16.0 * 1000 * 1000)
+#define MAX_PREPARED_PIXELS (4.0 * 1000 * 1000)
 /* Below this the rotation is left alone (Tesseract copes), above it a skew
  * estimate is more likely a misreading of a picture than a turned page. */
 #define MIN_SKEW_DEG 0.4f
 #define MAX_SKEW_DEG 8.0f
-#define MIN_SKEW_CONF 2.5f
+#define MIN_SKEW_CONF 1.5f
+
+/* Background flattening: Leptonica's pixBackgroundNormSimple settings
+ * (tiles of 10x15 pixels, pixels above 100 count as background, 50 of them
+ * per tile), except that the background becomes white (255, not 200) so
+ * that it matches the white corners a deskew brings in: on grey background
+ * plus white corners Tesseract's threshold took the whole page for ink. */
+enum {
+    NORM_TILE_W = 10, NORM_TILE_H = 15, NORM_BG_MIN = 100, NORM_MIN_COUNT = 50,
+    NORM_SMOOTH_X = 2, NORM_SMOOTH_Y = 1,
+};
 
 image_prep_options image_prep_defaults(void)
 {
     return (image_prep_options){.gray = true, .normalize = true, .upscale = true,
                                 .deskew = true};
+}
+
+/* Rec. 709 luma: green-heavy, so red and blue signs come out darker than
+ * with Leptonica's default weights (a white-on-red sign on a grey wall was
+ * lost with those). */
+static PIX *luma(PIX *rgb)
+{
+    return pixConvertRGBToGray(rgb, 0.2126f, 0.7152f, 0.0722f);
 }
 
 static PIX *pix_from_frame(const frame *f)
@@ -142,11 +160,9 @@ sl_status image_prep_run(const frame *f, const image_prep_options *opt, prepared
     PIX *pix = pix_from_frame(f);
     if (!pix)
         return nomem(err, "copying the frame");
-    if (!o.gray) {
-        /* Colour goes to Tesseract as it is; only the geometric steps apply,
-         * measured on a grey copy. */
-    }
-    PIX *gray = pixConvertRGBToLuminance(pix);
+    /* Without the grey step colour goes to Tesseract as it is; the decisions
+     * below are still taken on a grey copy. */
+    PIX *gray = luma(pix);
     if (!gray) {
         pixDestroy(&pix);
         return nomem(err, "making a grey copy");
@@ -173,6 +189,7 @@ sl_status image_prep_run(const frame *f, const image_prep_options *opt, prepared
     if (!out->text_height)
         out->text_height = h_dark ? h_dark : h_light;
     pixDestroy(&inv);
+    pixDestroy(&bin);
 
     if (o.gray && light_text) {
         /* Mostly light-on-dark: Tesseract's layout analysis expects dark ink. */
@@ -184,7 +201,8 @@ sl_status image_prep_run(const frame *f, const image_prep_options *opt, prepared
     if (o.normalize && o.gray) {
         /* Uneven light and tinted paper become an even white background; the
          * letters keep their grey edges (no binarisation). */
-        PIX *norm = pixBackgroundNormSimple(pix, NULL, NULL);
+        PIX *norm = pixBackgroundNorm(pix, NULL, NULL, NORM_TILE_W, NORM_TILE_H, NORM_BG_MIN,
+                                      NORM_MIN_COUNT, 255, NORM_SMOOTH_X, NORM_SMOOTH_Y);
         if (norm)
             replace(&pix, norm);
     }
@@ -199,39 +217,44 @@ sl_status image_prep_run(const frame *f, const image_prep_options *opt, prepared
         if (s >= 1.25f) {
             if (!replace(&pix, pixScale(pix, s, s)))
                 goto oom;
-            PIX *b2 = pixScale(bin, s, s);
-            if (!b2)
-                goto oom;
-            replace(&bin, b2);
             out->scale = (float)pixGetWidth(pix) / (float)f->width;
         }
     }
 
     if (o.deskew) {
+        /* The skew is measured on the picture as it now is (flattened,
+         * enlarged), thresholded so that the letters are the ink. */
+        PIX *g = pixGetDepth(pix) == 8 ? pixClone(pix) : luma(pix);
+        PIX *ink = g ? pixThresholdToBinary(g, otsu_threshold(g)) : NULL;
+        if (ink && light_text && !out->inverted)
+            pixInvert(ink, ink);
         l_float32 angle = 0, conf = 0;
-        PIX *ink = out->inverted ? pixInvert(NULL, bin) : pixClone(bin);
-        if (ink && pixFindSkew(ink, &angle, &conf) == 0 && (getenv("SL_OCR_DEBUG") ? fprintf(stderr, "DBG skew %.2f conf %.2f th %d thr %d scale %.2f\n", angle, conf, out->text_height, thresh, out->scale) : 0, 1) && conf >= MIN_SKEW_CONF &&
+        if (ink && pixFindSkew(ink, &angle, &conf) == 0 && conf >= MIN_SKEW_CONF &&
             fabsf(angle) >= MIN_SKEW_DEG && fabsf(angle) <= MAX_SKEW_DEG) {
             const float deg2rad = 3.14159265f / 180.0f;
-            int bring = L_BRING_IN_WHITE;
-            if (pixGetDepth(pix) == 32 || !out->inverted) {
-                /* white is the background colour after the steps above */
-            }
-            PIX *rot = pixRotate(pix, deg2rad * angle, L_ROTATE_AREA_MAP, bring, 0, 0);
+            /* White is the background after the steps above. Giving the
+             * size makes Leptonica enlarge the canvas first, centred, so
+             * that text near the corners stays in the picture. */
+            int w0 = pixGetWidth(pix), h0 = pixGetHeight(pix);
+            PIX *rot = pixRotate(pix, deg2rad * angle, L_ROTATE_AREA_MAP, L_BRING_IN_WHITE,
+                                 w0, h0);
             if (rot) {
                 replace(&pix, rot);
                 out->angle_deg = angle;
+                out->base_width = w0, out->base_height = h0;
             }
         }
         pixDestroy(&ink);
+        pixDestroy(&g);
     }
-    pixDestroy(&bin);
     pixDestroy(&gray);
     out->pix = pix;
+    if (!out->base_width)
+        out->base_width = pixGetWidth(pix), out->base_height = pixGetHeight(pix);
     return SL_OK;
 
 oom:
-    pixDestroy(&bin), pixDestroy(&gray), pixDestroy(&pix);
+    pixDestroy(&gray), pixDestroy(&pix);
     return nomem(err, "preparing the picture");
 }
 
@@ -248,16 +271,19 @@ bool prepared_box_to_source(const prepared_image *p, int *x, int *y, int *w, int
 {
     double xs[4] = {*x, *x + *w, *x, *x + *w};
     double ys[4] = {*y, *y, *y + *h, *y + *h};
-    double pw = p->pix ? pixGetWidth(p->pix) : p->src_width * p->scale;
-    double ph = p->pix ? pixGetHeight(p->pix) : p->src_height * p->scale;
+    double pw = p->pix ? pixGetWidth(p->pix) : p->base_width;
+    double ph = p->pix ? pixGetHeight(p->pix) : p->base_height;
+    double bw = p->base_width > 0 ? p->base_width : pw, bh = p->base_height > 0 ? p->base_height : ph;
     double x0 = 1e30, y0 = 1e30, x1 = -1e30, y1 = -1e30;
-    /* Undo the rotation about the centre (Leptonica turns clockwise for a
-     * positive angle in picture coordinates, y down), then the scale. */
+    /* Undo the rotation about the centre of the grown canvas (Leptonica
+     * turns clockwise for a positive angle, y pointing down), the centred
+     * growth (Leptonica's integer offsets), then the scale. */
     double a = -(double)p->angle_deg * 3.14159265358979 / 180.0;
     double c = cos(a), s = sin(a), cx = pw / 2, cy = ph / 2;
+    double offx = (double)(((int)pw - (int)bw) / 2), offy = (double)(((int)ph - (int)bh) / 2);
     for (int i = 0; i < 4; i++) {
         double dx = xs[i] - cx, dy = ys[i] - cy;
-        double rx = cx + c * dx - s * dy, ry = cy + s * dx + c * dy;
+        double rx = cx + c * dx - s * dy - offx, ry = cy + s * dx + c * dy - offy;
         rx /= p->scale, ry /= p->scale;
         if (rx < x0) x0 = rx;
         if (rx > x1) x1 = rx;

@@ -30,7 +30,9 @@ typedef struct prepared_image {
     struct Pix *pix;   /* 8-bit grey, or 32-bit RGB when gray is off */
     int src_width, src_height;
     float scale;       /* prepared = original * scale */
-    float angle_deg;   /* rotation applied about the centre (0 = none) */
+    float angle_deg;   /* rotation applied about the centre (0 = none); the canvas
+                          grows so that no corner is cut off */
+    int base_width, base_height; /* size before the rotation (scaled frame) */
     int text_height;   /* median letter height found in the original, 0 if none */
     bool inverted;     /* light text on a dark background was turned dark on light */
 } prepared_image;

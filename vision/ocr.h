@@ -29,8 +29,9 @@ typedef struct ocr_line {
 } ocr_line;
 
 /* Lines in reading order: blocks as Tesseract orders them (columns top to
- * bottom, left to right), except that a narrow block standing beside a wider
- * one row by row (prices beside items) is read as part of those rows. */
+ * bottom, left to right), except that blocks standing side by side on common
+ * rows that are not both running text (prices beside items, hours beside
+ * days) are read row by row, each row one line. */
 typedef struct ocr_result {
     ocr_line *lines;
     size_t count;
@@ -45,12 +46,14 @@ void ocr_close(ocr_engine *e);
 /* How pictures are read; ocr_open uses ocr_options_defaults(). */
 typedef struct ocr_options {
     image_prep_options prep;
-    float min_word_confidence; /* words below this that hold no letter or digit are
-                                  dropped (rules, frame edges, specks) */
+    float min_line_confidence; /* lines (or pieces cut at a gutter) whose mean word
+                                  confidence is below this are dropped: texture
+                                  and sign edges read as letters */
     int merge_rows;            /* 1: join narrow side blocks into rows (see ocr_result) */
     int block_fallback;        /* 1: when the automatic layout's result looks wrong
-                                  (a line on end, a poorly read line), read the
-                                  picture as one block too and keep the better */
+                                  (a line on end, a poorly read line) or is empty,
+                                  read the picture as one block and without
+                                  background flattening too; keep the best */
 } ocr_options;
 
 ocr_options ocr_options_defaults(void);

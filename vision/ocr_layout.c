@@ -5,12 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A block narrower than this share of its neighbour, or further from it than
- * this many line heights, is a column of a table, not of running text
- * (newspaper gutters are one to two line heights; price columns are narrow
- * and set far from the items). */
-#define NARROW_RATIO 0.5
-#define FAR_GAP_LINES 4.0
+/* Blocks side by side are columns of running text when both hold lines of
+ * at least this many words (the median line); otherwise (items and prices,
+ * days and hours, a label and its value) they are the columns of a table and
+ * are read row by row. */
+#define PROSE_WORDS 4
 /* Share of the shorter block's lines that must sit on a line of the other. */
 #define ALIGNED_SHARE 0.6
 
@@ -18,6 +17,7 @@ typedef struct block_info {
     int x0, y0, x1, y1;
     size_t first, count; /* its lines: input[first .. first+count) */
     int height;          /* median line height */
+    int words;           /* median words per line */
     int group;           /* union-find parent */
 } block_info;
 
@@ -65,10 +65,7 @@ static bool table_pair(const block_info *a, const block_info *b, const ocr_layou
             }
     if ((double)aligned < ALIGNED_SHARE * (double)few->count)
         return false;
-    int wa = a->x1 - a->x0, wb = b->x1 - b->x0;
-    bool narrow = imin(wa, wb) <= NARROW_RATIO * imax(wa, wb);
-    bool far = b->x0 - a->x1 >= FAR_GAP_LINES * lh;
-    return narrow || far;
+    return !(a->words >= PROSE_WORDS && b->words >= PROSE_WORDS);
 }
 
 typedef struct row {
@@ -186,6 +183,115 @@ static sl_status emit_rows(ocr_layout_line *lines, size_t *idx, size_t n, ocr_re
     return st;
 }
 
+typedef struct interval {
+    int x0, x1;
+} interval;
+
+static int cmp_interval(const void *a, const void *b)
+{
+    const interval *p = a, *q = b;
+    return (p->x0 > q->x0) - (p->x0 < q->x0);
+}
+
+/* Columns of one block [first, end): the x ranges of its cut pieces, merged
+ * where they overlap. Returns how many (0 when nothing was cut). */
+static size_t block_columns(const ocr_layout_line *lines, size_t first, size_t end,
+                           interval *cols)
+{
+    size_t k = 0;
+    for (size_t i = first; i < end; i++)
+        if (lines[i].split)
+            cols[k++] = (interval){lines[i].line.x, lines[i].line.x + lines[i].line.w};
+    if (k == 0)
+        return 0;
+    qsort(cols, k, sizeof *cols, cmp_interval);
+    size_t m = 0;
+    for (size_t i = 1; i < k; i++) {
+        if (cols[i].x0 < cols[m].x1)
+            cols[m].x1 = imax(cols[m].x1, cols[i].x1);
+        else
+            cols[++m] = cols[i];
+    }
+    return m + 1;
+}
+
+/* The column a line belongs to, or -1 when it spans several. */
+static int line_column(const ocr_line *l, const interval *cols, size_t nc)
+{
+    int found = -1, best = -1;
+    long best_d = -1;
+    for (size_t c = 0; c < nc; c++) {
+        if (l->x < cols[c].x1 && l->x + l->w > cols[c].x0) {
+            if (found >= 0)
+                return -1;
+            found = (int)c;
+        }
+        long mid = (long)l->x * 2 + l->w, cmid = (long)cols[c].x0 + cols[c].x1;
+        long d = mid > cmid ? mid - cmid : cmid - mid;
+        if (best_d < 0 || d < best_d)
+            best_d = d, best = (int)c;
+    }
+    return found >= 0 ? found : best;
+}
+
+/* Divides blocks with cut lines into column blocks: lines between two
+ * spanning lines (a band) are grouped by column, left to right, each group a
+ * new block; a spanning line is a block of its own. Rewrites lines[] in the
+ * new order with new block numbers. */
+static sl_status split_columns(ocr_layout_line *lines, size_t n, sl_error *err)
+{
+    ocr_layout_line *tmp = malloc(n * sizeof *tmp);
+    interval *cols = malloc(n * sizeof *cols);
+    int *col_of = malloc(n * sizeof *col_of);
+    if (!tmp || !cols || !col_of) {
+        free(tmp), free(cols), free(col_of);
+        return sl_fail(err, SL_ERR_NOMEM, "OCR: out of memory ordering %zu lines", n);
+    }
+    size_t k = 0;
+    int next_block = 0;
+    for (size_t first = 0; first < n;) {
+        size_t end = first + 1;
+        while (end < n && lines[end].block == lines[first].block)
+            end++;
+        size_t nc = block_columns(lines, first, end, cols);
+        if (nc < 2) {
+            for (size_t i = first; i < end; i++, k++) {
+                tmp[k] = lines[i];
+                tmp[k].block = next_block;
+            }
+            next_block++;
+        } else {
+            for (size_t i = first; i < end; i++)
+                col_of[i] = line_column(&lines[i].line, cols, nc);
+            for (size_t band = first; band < end;) {
+                size_t band_end = band;
+                while (band_end < end && col_of[band_end] >= 0)
+                    band_end++;
+                for (size_t c = 0; c < nc; c++) {
+                    bool any = false;
+                    for (size_t i = band; i < band_end; i++)
+                        if (col_of[i] == (int)c) {
+                            tmp[k] = lines[i];
+                            tmp[k++].block = next_block;
+                            any = true;
+                        }
+                    next_block += any;
+                }
+                if (band_end < end) { /* the spanning line */
+                    tmp[k] = lines[band_end];
+                    tmp[k++].block = next_block++;
+                    band_end++;
+                }
+                band = band_end;
+            }
+        }
+        first = end;
+    }
+    memcpy(lines, tmp, n * sizeof *lines);
+    free(tmp), free(cols), free(col_of);
+    return SL_OK;
+}
+
 sl_status ocr_layout_order(ocr_layout_line *lines, size_t n, int merge_rows, ocr_result *out,
                            sl_error *err)
 {
@@ -201,6 +307,8 @@ sl_status ocr_layout_order(ocr_layout_line *lines, size_t n, int merge_rows, ocr
         st = sl_fail(err, SL_ERR_NOMEM, "OCR: out of memory ordering %zu lines", n);
         goto done;
     }
+    if ((st = split_columns(lines, n, err)) != SL_OK)
+        goto done;
     /* Blocks: runs of lines with the same block number. */
     int nb = 0;
     for (size_t i = 0; i < n; i++) {
@@ -220,6 +328,10 @@ sl_status ocr_layout_order(ocr_layout_line *lines, size_t n, int merge_rows, ocr
             heights[k] = lines[b[i].first + k].line.h;
         qsort(heights, b[i].count, sizeof *heights, cmp_int);
         b[i].height = heights[b[i].count / 2];
+        for (size_t k = 0; k < b[i].count; k++)
+            heights[k] = lines[b[i].first + k].words;
+        qsort(heights, b[i].count, sizeof *heights, cmp_int);
+        b[i].words = heights[b[i].count / 2];
     }
     if (merge_rows)
         for (int i = 0; i < nb; i++)

@@ -16,11 +16,15 @@ typedef struct ocr_layout_line {
     ocr_line line;  /* text owned by the caller until ocr_layout_order takes it */
     int block;      /* Tesseract's block number, non-decreasing in input order */
     int words;      /* words in the line (>= 1) */
+    int split;      /* 1: a piece of a Tesseract line cut at a wide gap */
 } ocr_layout_line;
 
-/* Orders n lines (given in Tesseract's order) into *out. With merge_rows,
- * blocks standing side by side row by row, where one is narrow or far from
- * the other, are read row by row; otherwise Tesseract's order is kept. The
+/* Orders n lines (given in Tesseract's order) into *out. A block holding
+ * cut lines is first divided into its columns (the x ranges of the pieces),
+ * in bands between lines that span several columns. With merge_rows,
+ * blocks standing side by side with their lines on common rows are read row
+ * by row unless both hold running text (lines of four words or more, as in
+ * a page set in columns); otherwise Tesseract's order is kept. The
  * texts move into *out (the input lines' text pointers become NULL). */
 sl_status ocr_layout_order(ocr_layout_line *lines, size_t n, int merge_rows, ocr_result *out,
                            sl_error *err);

@@ -8,7 +8,8 @@
 # Each NAME.png/.jpg has NAME.txt (its text, one line per line) and MANIFEST
 # gives its class (clean: CER <= 5%, degraded: CER <= 15%, notext).
 #
-# Deterministic (fixed seeds, no metadata). Needs ImageMagick 6 and DejaVu fonts.
+# Deterministic (fixed seeds, no metadata). Needs ImageMagick 6 and the DejaVu
+# fonts (fonts-dejavu-core and fonts-dejavu-extra).
 set -euo pipefail
 cd "$(dirname "$0")"
 out=ocr_heldout
@@ -22,7 +23,7 @@ serif_bold=$d/DejaVuSerif-Bold.ttf
 serif_cond=$d/DejaVuSerifCondensed.ttf
 mono=$d/DejaVuSansMono.ttf
 for f in "$sans" "$cond" "$cond_bold" "$oblique" "$serif" "$serif_bold" "$serif_cond" "$mono"; do
-  [ -r "$f" ] || { echo "make-ocr-heldout: $f is missing (fonts-dejavu-core)" >&2; exit 1; }
+  [ -r "$f" ] || { echo "make-ocr-heldout: $f is missing (fonts-dejavu-extra)" >&2; exit 1; }
 done
 command -v convert >/dev/null || { echo "make-ocr-heldout: convert is missing (imagemagick)" >&2; exit 1; }
 mkdir -p "$out"
@@ -159,6 +160,119 @@ convert "$tmp/warn.png" -virtual-pixel background -background '#6d6d6d' \
   -blur 0x1 -seed 151 -attenuate 0.5 +noise Gaussian "$tmp/warn-photo.png"
 jpg "$tmp/warn-photo.png" caution-sign-photo.jpg 75
 truth caution-sign-photo.jpg degraded "CAUTION" "Wet floor"
+
+# --- 9. a hardware receipt in condensed serif, turned -5 degrees ---------------
+hw=("Hammer|14.99" "Nails 100 pcs|3.25" "Wood glue|5.80" "Sandpaper|2.15")
+draw=()
+hw_text=()
+i=0
+for it in "${hw[@]}"; do
+  text "$serif_cond" 15 black NorthWest 16 $((20 + 26 * i)) "${it%%|*}"
+  text "$serif_cond" 15 black NorthEast 16 $((20 + 26 * i)) "${it##*|}"
+  hw_text+=("${it%%|*} ${it##*|}")
+  i=$((i + 1))
+done
+text "$serif_cond" 15 black NorthWest 16 140 "TOTAL"
+text "$serif_cond" 15 black NorthEast 16 140 "26.19"
+hw_text+=("TOTAL 26.19")
+convert -size 300x230 xc:'#fafafa' "${draw[@]}" -background '#fafafa' -rotate -5 -blur 0x0.6 \
+  -seed 171 -attenuate 0.5 +noise Gaussian "$tmp/hw.png"
+jpg "$tmp/hw.png" hardware-receipt-rotated.jpg 82
+truth hardware-receipt-rotated.jpg degraded "${hw_text[@]}"
+
+# --- 10. a dessert menu on pink card, turned 4.5 degrees ----------------------
+sweets=("Lemon tart|6.50" "Ice cream|4.00" "Cheesecake|7.25" "Fruit salad|5.75")
+draw=()
+text "$d/DejaVuSans-Bold.ttf" 26 '#880e4f' North 0 14 "Desserts"
+menu=("Desserts")
+i=0
+for it in "${sweets[@]}"; do
+  text "$sans" 18 black NorthWest 24 $((70 + 40 * i)) "${it%%|*}"
+  text "$sans" 18 black NorthEast 24 $((70 + 40 * i)) "${it##*|}"
+  menu+=("${it%%|*} ${it##*|}")
+  i=$((i + 1))
+done
+convert -size 420x260 xc:'#f8bbd0' "${draw[@]}" -background '#f8bbd0' -rotate 4.5 -seed 181 \
+  -attenuate 0.4 +noise Gaussian "$tmp/sweets.png"
+jpg "$tmp/sweets.png" dessert-menu-rotated.jpg 82
+truth dessert-menu-rotated.jpg degraded "${menu[@]}"
+
+# --- 11. a short notice in two columns of small serif print -------------------
+# (four lines a column: too few for Tesseract to find the gutter itself)
+tl=("Trains to the coast run" "every hour from platform" "two. Tickets can be bought"
+    "on board or at the desk.")
+tr=("Bicycles travel free outside" "the busy hours, but please" "book a space before you"
+    "start your journey.")
+draw=()
+for i in 0 1 2 3; do
+  text "$serif" 13 black NorthWest 16 $((16 + 22 * i)) "${tl[$i]}"
+  text "$serif" 13 black NorthWest 270 $((16 + 22 * i)) "${tr[$i]}"
+done
+convert -size 520x120 xc:'#fffde7' "${draw[@]}" "$tmp/trains.png"
+png "$tmp/trains.png" train-notice-columns.png
+truth train-notice-columns.png clean "${tl[@]}" "${tr[@]}"
+
+# --- 12. a camera frame: a small no-entry sign on a large noisy wall ----------
+draw=()
+text "$d/DejaVuSans-Bold.ttf" 30 white North 0 12 "NO ENTRY"
+text "$sans" 16 white North 0 62 "Staff only beyond this point"
+convert -size 300x110 xc:'#c62828' "${draw[@]}" "$tmp/noentry.png"
+convert -size 960x720 xc:'#7d8471' -seed 191 -attenuate 0.7 +noise Gaussian -blur 0x3 \
+  "$tmp/noentry.png" -geometry +380+300 -composite -blur 0x0.7 -seed 192 -attenuate 0.25 \
+  +noise Gaussian "$tmp/frame.png"
+jpg "$tmp/frame.png" no-entry-camera-frame.jpg 70
+truth no-entry-camera-frame.jpg degraded "NO ENTRY" "Staff only beyond this point"
+
+# --- 13. a notice of several blocks: title, sentences, a price list ------------
+pool=("Swimming Pool" "The pool is open every day from 7 am."
+      "Children under 8 must be with an adult.")
+fees=("Adult ticket|5.50" "Child ticket|3.00" "Family ticket|14.00" "Towel hire|1.50")
+draw=()
+text "$d/DejaVuSans-Bold.ttf" 26 '#0d47a1' North 0 14 "${pool[0]}"
+text "$sans" 15 black NorthWest 20 62 "${pool[1]}"
+text "$sans" 15 black NorthWest 20 86 "${pool[2]}"
+i=0
+for it in "${fees[@]}"; do
+  text "$sans" 15 black NorthWest 20 $((140 + 30 * i)) "${it%%|*}"
+  text "$sans" 15 black NorthEast 20 $((140 + 30 * i)) "${it##*|}"
+  pool+=("${it%%|*} ${it##*|}")
+  i=$((i + 1))
+done
+convert -size 460x290 xc:'#e3f2fd' "${draw[@]}" -background '#e3f2fd' -rotate -3 -seed 201 \
+  -attenuate 0.3 +noise Gaussian "$tmp/pool.png"
+jpg "$tmp/pool.png" pool-notice-rotated.jpg 80
+truth pool-notice-rotated.jpg degraded "${pool[@]}"
+
+# --- 14. a photo without text: a fence in front of the sky -------------------
+posts=()
+for x in 20 60 100 140 180 220 260; do posts+=(-draw "rectangle $x,100 $((x + 10)),240"); done
+convert -size 320x240 gradient:'#90caf9-#fff59d' -fill '#6d4c41' "${posts[@]}" \
+  -draw 'rectangle 0,130 320,138' -blur 0x1 -seed 211 -attenuate 0.3 +noise Gaussian \
+  "$tmp/fence.png"
+jpg "$tmp/fence.png" fence-photo.jpg 80
+truth fence-photo.jpg notext
+
+# --- 15. a car park sign on a stone wall, turned 3 degrees (its edge tends to
+# be read as letters) -----------------------------------------------------------
+draw=()
+text "$cond_bold" 40 white North 0 16 "CAR PARK"
+text "$cond" 22 white North 0 80 "Pay at the machine"
+convert -size 400x140 xc:'#2e7d32' "${draw[@]}" -background none -rotate 3 "$tmp/car.png"
+convert -size 560x300 xc:'#b0a89a' -seed 221 -attenuate 0.5 +noise Gaussian -blur 0x2 \
+  "$tmp/car.png" -gravity center -composite -blur 0x0.8 -seed 222 -attenuate 0.4 \
+  +noise Gaussian "$tmp/car-photo.png"
+jpg "$tmp/car-photo.png" car-park-sign-photo.jpg 80
+truth car-park-sign-photo.jpg degraded "CAR PARK" "Pay at the machine"
+
+# --- 16. a notice photographed in a dim corridor (underexposed, grainy) -------
+draw=()
+text "$sans" 19 '#202020' NorthWest 20 20 "Lift out of order."
+text "$sans" 19 '#202020' NorthWest 20 56 "Please use the stairs"
+text "$sans" 19 '#202020' NorthWest 20 92 "on the left. Sorry!"
+convert -size 420x160 xc:'#f5f5f5' "${draw[@]}" -level 0%,100%,0.6 -evaluate multiply 0.45 \
+  -seed 231 -attenuate 0.8 +noise Gaussian "$tmp/dim.png"
+jpg "$tmp/dim.png" lift-notice-dim.jpg 80
+truth lift-notice-dim.jpg degraded "Lift out of order." "Please use the stairs" "on the left. Sorry!"
 
 # --- 8. a photo without text: sky, hills and a house --------------------------
 convert -size 360x240 gradient:'#87ceeb-#e0f2f1' \

@@ -1,0 +1,142 @@
+/* Speech recognition speed: Whisper encoder time for one 30-s window,
+ * decoder time per token and the real-time factor, at 1 and 2 threads, for
+ * random-weight models with tiny.en's and base.en's shapes in F16 and Q8_0,
+ * written at run time by ../shared/tools/gen_tiny_whisper.py (skipped when
+ * it or numpy's python is absent). Each figure is the minimum of 3 runs;
+ * the anchors are whisper.cpp's figures on the same shapes
+ * (../shared/anchors.md), printed as speed ratios (> 1: we are faster).
+ *
+ * real-time factor = (mel + encoder + 100 decoded tokens) / 30 s. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "speech/whisper.h"
+
+static double now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec * 1e-6;
+}
+
+typedef struct anchor {
+    const char *preset, *ftype;
+    double enc[2], dec[2]; /* ms at 1 and 2 threads */
+} anchor;
+
+static const anchor anchors[] = {
+    {"tiny.en", "f16", {1301, 678}, {3.85, 2.99}},
+    {"tiny.en", "q8_0", {971, 496}, {2.75, 2.04}},
+    {"base.en", "f16", {2978, 1688}, {6.92, 5.40}},
+    {"base.en", "q8_0", {2221, 1201}, {5.19, 3.54}},
+};
+
+static int bench_model(const char *path, const anchor *a)
+{
+    whisper_model *m = NULL;
+    sl_error err = {0};
+    if (whisper_model_load(path, &m, &err) != SL_OK) {
+        fprintf(stderr, "asr: %s\n", err.msg);
+        return 1;
+    }
+    size_t n = 16000 * 30;
+    float *pcm = malloc(n * sizeof(float));
+    float *logits = malloc((size_t)m->hp.n_vocab * sizeof(float));
+    if (!pcm || !logits)
+        return 1;
+    for (size_t i = 0; i < n; i++)
+        pcm[i] = 0.2f * sinf((float)i * 0.05f) * sinf((float)i * 0.0003f);
+    for (int threads = 1; threads <= 2; threads++) {
+        thread_pool *pool = NULL;
+        whisper_state *st = NULL;
+        if (thread_pool_create(threads, &pool, &err) != SL_OK ||
+            whisper_state_create(m, pool, 1, &st, &err) != SL_OK) {
+            fprintf(stderr, "asr: %s\n", err.msg);
+            return 1;
+        }
+        double t_mel = 1e30, t_enc = 1e30, t_dec = 1e30;
+        mel_spectrogram mel = {0};
+        for (int rep = 0; rep < 3; rep++) {
+            mel_free(&mel);
+            double t0 = now_ms();
+            if (mel_from_pcm(pcm, n, m->hp.n_mels, m->filters, &mel, pool, &err) != SL_OK)
+                return 1;
+            double t1 = now_ms();
+            if (whisper_encode(st, &mel, 0, &err) != SL_OK)
+                return 1;
+            double t2 = now_ms();
+            int32_t prompt[3] = {m->tok.sot, m->tok.sot + 1, m->tok.no_timestamps};
+            if (whisper_decode(st, 0, prompt, 3, 0, logits, &err) != SL_OK)
+                return 1;
+            int steps = 32;
+            double t3 = now_ms();
+            for (int i = 0; i < steps; i++) {
+                int32_t tok = 1000 + 37 * i;
+                if (whisper_decode(st, 0, &tok, 1, 3 + i, logits, &err) != SL_OK)
+                    return 1;
+            }
+            double t4 = now_ms();
+            t_mel = fmin(t_mel, t1 - t0);
+            t_enc = fmin(t_enc, t2 - t1);
+            t_dec = fmin(t_dec, (t4 - t3) / steps);
+        }
+        mel_free(&mel);
+        char name[128];
+        snprintf(name, sizeof name, "asr_%s_%s_t%d", a->preset, a->ftype, threads);
+        printf("%s_mel: %.1f ms\n", name, t_mel);
+        printf("%s_encoder_30s: %.1f ms\n", name, t_enc);
+        printf("%s_decode: %.2f ms/token\n", name, t_dec);
+        printf("%s_rtf: %.4f x\n", name, (t_mel + t_enc + 100 * t_dec) / 30000.0);
+        printf("%s_encoder_speed_vs_whispercpp: %.2f x\n", name, a->enc[threads - 1] / t_enc);
+        printf("%s_decode_speed_vs_whispercpp: %.2f x\n", name, a->dec[threads - 1] / t_dec);
+        fflush(stdout);
+        whisper_state_free(st);
+        thread_pool_destroy(pool);
+    }
+    free(pcm);
+    free(logits);
+    whisper_model_free(m);
+    return 0;
+}
+
+int main(void)
+{
+    const char *shared = getenv("SIGHTLINE_SHARED");
+    char gen[4096];
+    snprintf(gen, sizeof gen, "%s/tools/gen_tiny_whisper.py", shared ? shared : "../shared");
+    if (access(gen, R_OK) != 0 || access("/usr/bin/python3", X_OK) != 0) {
+        printf("asr: skipped: %s or /usr/bin/python3 not found\n", gen);
+        return 0;
+    }
+    char dir[] = "/tmp/sightline-asr-XXXXXX";
+    if (!mkdtemp(dir))
+        return 1;
+    int rc = 0;
+    for (size_t i = 0; i < sizeof anchors / sizeof anchors[0] && rc == 0; i++) {
+        const anchor *a = &anchors[i];
+        /* ASR_BENCH_ONLY=tiny.en-f16 measures one model */
+        const char *only = getenv("ASR_BENCH_ONLY");
+        char tag[64];
+        snprintf(tag, sizeof tag, "%s-%s", a->preset, a->ftype);
+        if (only && *only && strcmp(only, tag) != 0)
+            continue;
+        char path[4200], cmd[9000];
+        snprintf(path, sizeof path, "%s/%s-%s.bin", dir, a->preset, a->ftype);
+        snprintf(cmd, sizeof cmd,
+                 "/usr/bin/python3 '%s' --preset %s --ftype %s '%s' 2>/dev/null", gen,
+                 a->preset, a->ftype, path);
+        if (system(cmd) != 0) {
+            printf("asr: skipped: generating %s failed\n", path);
+            rc = 0;
+            break;
+        }
+        rc = bench_model(path, a);
+        unlink(path);
+    }
+    rmdir(dir);
+    return rc;
+}
