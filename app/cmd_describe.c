@@ -10,6 +10,7 @@
 #include "app/describe_basic.h"
 #include "app/describe_vlm.h"
 #include "app/json.h"
+#include "app/objects_seen.h"
 
 #define INSTALL_VLM_HINT                                                                  \
     "for full descriptions install a vision-language model: scripts/get-models.sh vlm-256m"
@@ -94,7 +95,8 @@ static int parse_describe(const command *cmd, int argc, char **argv, describe_re
     return EXIT_OK;
 }
 
-static void print_basic_json(const describe_request *q, const basic_description *d)
+static void print_basic_json(const describe_request *q, const basic_description *d,
+                             const objects_seen *seen)
 {
     json_writer w;
     json_init(&w, stdout, false);
@@ -111,6 +113,17 @@ static void print_basic_json(const describe_request *q, const basic_description 
         json_begin_object(&w);
         json_kv_string(&w, "name", d->stats.colours[i].name);
         json_kv_double(&w, "share", d->stats.colours[i].share);
+        json_end_object(&w);
+    }
+    json_end_array(&w);
+    json_key(&w, "in_view");
+    json_begin_array(&w);
+    for (int i = 0; i < seen->count; i++) {
+        json_begin_object(&w);
+        json_kv_string(&w, "name", seen->items[i].name);
+        json_kv_string(&w, "kind", taught_kind_name(seen->items[i].kind));
+        json_kv_string(&w, "position", object_position_word(seen->items[i].position));
+        json_kv_double(&w, "score", seen->items[i].score);
         json_end_object(&w);
     }
     json_end_array(&w);
@@ -132,21 +145,29 @@ static int describe_without_model(app_context *app, const describe_request *q, f
     if (st != SL_OK)
         return cli_fail(&err);
     cli_note(app, INSTALL_VLM_HINT);
+    /* Taught objects and people: "Your mug is in view, left." */
+    objects_seen seen;
+    objects_find(app, pic, NULL, NULL, &seen);
+    char *in_view = objects_user_text(&seen);
     if (q->json) {
-        print_basic_json(q, &d);
+        print_basic_json(q, &d, &seen);
     } else {
         puts(d.brief);
+        if (in_view)
+            fputs(in_view, stdout);
         if (d.text[0]) {
             puts("The text reads:");
             puts(d.text);
         }
     }
     fflush(stdout);
-    size_t n = strlen(d.brief) + strlen(d.text) + 32;
+    size_t n = strlen(d.brief) + strlen(d.text) + (in_view ? strlen(in_view) : 0) + 32;
     char *spoken = malloc(n);
     int rc = EXIT_FAILURE_OTHER;
     if (spoken) {
-        snprintf(spoken, n, "%s%s%s", d.brief, d.text[0] ? "\nThe text reads:\n" : "", d.text);
+        snprintf(spoken, n, "%s%s%s%s%s", d.brief, in_view ? "\n" : "", in_view ? in_view : "",
+                 d.text[0] ? (in_view ? "The text reads:\n" : "\nThe text reads:\n") : "",
+                 d.text);
         const char *source = q->path ? q->path : q->camera ? q->camera : "camera";
         int db_rc = app_db_remember(app, "describe", source, spoken, started);
         rc = speak_text(app, &q->say, spoken);
@@ -155,6 +176,7 @@ static int describe_without_model(app_context *app, const describe_request *q, f
         free(spoken);
     }
     basic_description_free(&d);
+    free(in_view);
     return rc;
 }
 
@@ -230,7 +252,10 @@ const command cmd_describe = {
             "With a model, the first sentence comes from one tile of the picture and\n"
             "its overview (quick), then the details from the full tiling, unless the\n"
             "profile's verbosity is brief. What you asked it to remember that matches\n"
-            "is given to the model as context ('sightline help remember').\n"
+            "is given to the model as context ('sightline help remember'), and so are\n"
+            "the objects and people you taught ('sightline help teach') that are in\n"
+            "view, with where they are; without a model they are said after the\n"
+            "first sentence: \"Your mug is in view, left.\"\n"
             "\n"
             "Options:\n"
             "  --mmproj F     the vision projector (mmproj GGUF) of the -m model\n"

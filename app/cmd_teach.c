@@ -1,11 +1,16 @@
-/* sightline teach: record examples of a sign or a fingerspelled letter and
- * keep them in the database; list and forget them. */
+/* sightline teach: record examples of a sign or a fingerspelled letter, or
+ * pictures of an object or a person, and keep them in the database; list
+ * and forget them. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/app_db.h"
+#include "app/app_input.h"
+#include "app/app_models.h"
 #include "app/commands.h"
 #include "app/hands_input.h"
+#include "app/objects_seen.h"
 
 /* Camera recordings: this long unless --seconds says otherwise. */
 enum { CAMERA_FPS_ASSUMED = 30, CAMERA_SECONDS_DEFAULT = 5 };
@@ -76,11 +81,15 @@ static int run_list(app_context *app)
     sl_error err = {0};
     sl_db *db = NULL;
     sign_examples list = {0};
+    taught_objects objects = {0};
     sl_status st = hands_open_db(app, &db, &err);
     if (st == SL_OK)
         st = sign_examples_list(db, -1, &list, &err);
-    if (st == SL_OK && list.count == 0)
-        cli_note(app, "nothing taught yet (sightline teach sign NAME VIDEO...)");
+    if (st == SL_OK)
+        st = taught_objects_list(db, -1, NULL, &objects, &err);
+    if (st == SL_OK && list.count == 0 && objects.count == 0)
+        cli_note(app, "nothing taught yet (sightline teach sign NAME VIDEO..., "
+                      "sightline teach object NAME PICTURE...)");
     for (size_t i = 0; st == SL_OK && i < list.count; i++) {
         const sign_example *e = &list.items[i];
         sign_frame *frames = NULL;
@@ -96,6 +105,14 @@ static int run_list(app_context *app)
             printf("%lld\t%s\t%s\tunreadable\n", (long long)e->id,
                    sign_example_kind_name(e->kind), e->name);
     }
+    /* One line per stored descriptor: a picture taught with a VLM
+     * installed has two (the classic one and the VLM's). */
+    for (size_t i = 0; st == SL_OK && i < objects.count; i++) {
+        const taught_object *o = &objects.items[i];
+        printf("%lld\t%s\t%s\t%s\n", (long long)o->id, taught_kind_name(o->kind), o->name,
+               o->method);
+    }
+    taught_objects_free(&objects);
     sign_examples_free(&list);
     db_close(db);
     return st == SL_OK ? EXIT_OK : cli_fail(&err);
@@ -124,6 +141,187 @@ static int run_forget(app_context *app, sign_example_kind kind, const char *name
     return EXIT_OK;
 }
 
+/* Forgets a taught object or person (kind < 0: a name of any kind, signs
+ * and letters included). */
+static int run_forget_object(app_context *app, int kind, const char *name)
+{
+    sl_error err = {0};
+    sl_db *db = NULL;
+    int64_t deleted = 0, signs = 0, letters = 0;
+    sl_status st = hands_open_db(app, &db, &err);
+    if (st == SL_OK)
+        st = taught_objects_delete_name(db, kind, name, &deleted, &err);
+    if (st == SL_OK && kind < 0)
+        st = sign_examples_delete_name(db, SIGN_EXAMPLE_SIGN, name, &signs, &err);
+    if (st == SL_OK && kind < 0)
+        st = sign_examples_delete_name(db, SIGN_EXAMPLE_LETTER, name, &letters, &err);
+    if (st == SL_OK)
+        st = db_checkpoint(db, &err);
+    db_close(db);
+    if (st != SL_OK)
+        return cli_fail(&err);
+    const char *what = kind < 0 ? "anything" : taught_kind_name((taught_kind)kind);
+    if (deleted + signs + letters == 0) {
+        fprintf(stderr, "sightline teach: no %s named '%s' was taught\n",
+                kind < 0 ? "thing" : what, name);
+        return EXIT_USAGE;
+    }
+    if (deleted)
+        printf("forgot %s '%s' (%lld descriptor%s)\n", kind < 0 ? "object or person" : what,
+               name, (long long)deleted, deleted == 1 ? "" : "s");
+    if (signs + letters)
+        printf("forgot sign or letter '%s' (%lld example%s)\n", name,
+               (long long)(signs + letters), signs + letters == 1 ? "" : "s");
+    return EXIT_OK;
+}
+
+static bool parse_object_kind(const char *s, taught_kind *kind)
+{
+    if (strcmp(s, "object") == 0)
+        *kind = TAUGHT_OBJECT;
+    else if (strcmp(s, "person") == 0)
+        *kind = TAUGHT_PERSON;
+    else
+        return false;
+    return true;
+}
+
+/* teach object|person NAME PICTURE...|--camera [--device DEV] [--mmproj F] */
+static int run_teach_object(app_context *app, taught_kind kind, int argc, char **argv)
+{
+    if (argc < 3)
+        return cli_usage_error(&cmd_teach, "the %s needs a name", argv[1]);
+    const char *name = argv[2];
+    bool camera = false;
+    const char *device = NULL, *mmproj_flag = NULL;
+    int n_paths = 0;
+    const char **paths = calloc((size_t)argc, sizeof *paths);
+    if (!paths)
+        return EXIT_FAILURE_OTHER;
+    for (int i = 3; i < argc; i++) {
+        if (strcmp(argv[i], "--camera") == 0) {
+            camera = true;
+        } else if (strcmp(argv[i], "--device") == 0 || strcmp(argv[i], "--mmproj") == 0) {
+            if (i + 1 >= argc) {
+                free(paths);
+                return cli_usage_error(&cmd_teach, "%s needs a value", argv[i]);
+            }
+            if (argv[i][2] == 'd') {
+                device = argv[++i];
+                camera = true;
+            } else {
+                mmproj_flag = argv[++i];
+            }
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            free(paths);
+            return cli_usage_error(&cmd_teach, "unknown option '%s'", argv[i]);
+        } else {
+            paths[n_paths++] = argv[i];
+        }
+    }
+    if (camera == (n_paths > 0)) {
+        free(paths);
+        return cli_usage_error(&cmd_teach, camera ? "give pictures or --camera, not both"
+                                                  : "which pictures? (or --camera)");
+    }
+    sl_error err = {0};
+    if (taught_check_name(name, &err) != SL_OK) {
+        free(paths);
+        return cli_usage_error(&cmd_teach, "%s", err.msg);
+    }
+
+    /* With a VLM's projector installed, its embedding is stored too. */
+    char *mmproj = NULL;
+    app_find_model(MODEL_VLM_MMPROJ, mmproj_flag, &mmproj);
+    clip_model *clip = NULL;
+    clip_encoder *enc = NULL;
+    thread_pool *pool = NULL;
+    sl_status st = SL_OK;
+    if (mmproj) {
+        st = clip_model_load(mmproj, &clip, &err);
+        if (st == SL_OK)
+            st = thread_pool_create(app->threads, &pool, &err);
+        if (st == SL_OK)
+            st = clip_encoder_create(clip, pool, &enc, &err);
+    }
+    int n_inputs = camera ? 1 : n_paths;
+    object_descriptors *d = calloc((size_t)n_inputs, sizeof *d);
+    if (!d && st == SL_OK)
+        st = sl_fail(&err, SL_ERR_NOMEM, "out of memory");
+    int rc = EXIT_OK;
+    for (int i = 0; st == SL_OK && rc == EXIT_OK && i < n_inputs; i++) {
+        frame pic = {0};
+        const char *label = camera ? (device ? device : "camera") : paths[i];
+        if (camera)
+            rc = app_grab_picture(app, NULL, device, &pic);
+        else if (frame_load_image(paths[i], &pic, &err) != SL_OK)
+            st = err.code;
+        if (st != SL_OK || rc != EXIT_OK)
+            break;
+        st = objects_describe_picture(&pic, clip, enc, &d[i], &err);
+        frame_free(&pic);
+        bool empty = true;
+        for (int k = 0; st == SL_OK && k < OBJECT_CLASSIC_DIM; k++)
+            empty &= d[i].classic[k] == 0;
+        if (st == SL_OK && empty)
+            st = sl_fail(&err, SL_ERR_FORMAT, "%s: nothing stands out from the background "
+                         "(hold the %s in the middle, against a plain background)", label,
+                         taught_kind_name(kind));
+    }
+    clip_encoder_free(enc);
+    clip_model_free(clip);
+    thread_pool_destroy(pool);
+
+    /* All pictures or none. */
+    sl_db *db = NULL;
+    int64_t total = 0;
+    if (st == SL_OK && rc == EXIT_OK)
+        st = hands_open_db(app, &db, &err);
+    if (db && st == SL_OK)
+        st = db_begin(db, &err);
+    if (db && st == SL_OK) {
+        int64_t now = db_now_ms();
+        for (int i = 0; st == SL_OK && i < n_inputs; i++) {
+            taught_object o = {.name = name, .kind = kind, .created_ms = now,
+                               .method = OBJECT_CLASSIC_METHOD, .vector = d[i].classic,
+                               .dim = OBJECT_CLASSIC_DIM};
+            st = taught_objects_add(db, &o, NULL, &err);
+            if (st == SL_OK && d[i].clip) {
+                o.method = d[i].clip_method;
+                o.vector = d[i].clip;
+                o.dim = d[i].clip_dim;
+                st = taught_objects_add(db, &o, NULL, &err);
+            }
+        }
+        if (st == SL_OK)
+            st = db_commit(db, &err);
+        else
+            db_rollback(db);
+    }
+    if (db && st == SL_OK) {
+        taught_objects list;
+        st = taught_objects_list(db, kind, OBJECT_CLASSIC_METHOD, &list, &err);
+        for (size_t i = 0; st == SL_OK && i < list.count; i++)
+            total += strcmp(list.items[i].name, name) == 0;
+        if (st == SL_OK)
+            taught_objects_free(&list);
+    }
+    if (db && st == SL_OK)
+        printf("taught %s '%s': %d new picture%s (%s%s%s), %lld in all\n",
+               taught_kind_name(kind), name, n_inputs, n_inputs == 1 ? "" : "s",
+               OBJECT_CLASSIC_METHOD, d && d[0].clip ? " and " : "",
+               d && d[0].clip ? d[0].clip_method : "", (long long)total);
+    db_close(db);
+    for (int i = 0; d && i < n_inputs; i++)
+        object_descriptors_free(&d[i]);
+    free(d);
+    free(mmproj);
+    free(paths);
+    if (rc != EXIT_OK)
+        return rc;
+    return st == SL_OK ? EXIT_OK : cli_fail(&err);
+}
+
 static bool parse_kind(const char *s, sign_example_kind *kind)
 {
     if (strcmp(s, "sign") == 0)
@@ -143,13 +341,22 @@ static int run_teach(app_context *app, int argc, char **argv)
         return run_list(app);
     }
     sign_example_kind kind;
+    taught_kind object_kind;
     if (argc >= 2 && strcmp(argv[1], "forget") == 0) {
+        if (argc == 3)
+            return run_forget_object(app, -1, argv[2]);
+        if (argc == 4 && parse_object_kind(argv[2], &object_kind))
+            return run_forget_object(app, (int)object_kind, argv[3]);
         if (argc != 4 || !parse_kind(argv[2], &kind))
-            return cli_usage_error(&cmd_teach, "forget wants sign|letter NAME");
+            return cli_usage_error(&cmd_teach,
+                                   "forget wants NAME, or sign|letter|object|person NAME");
         return run_forget(app, kind, argv[3]);
     }
+    if (argc >= 2 && parse_object_kind(argv[1], &object_kind))
+        return run_teach_object(app, object_kind, argc, argv);
     if (argc < 2 || !parse_kind(argv[1], &kind))
-        return cli_usage_error(&cmd_teach, "teach what? sign NAME, letter L, list or forget");
+        return cli_usage_error(&cmd_teach, "teach what? sign NAME, letter L, object NAME, "
+                                           "person NAME, list or forget");
     if (argc < 3)
         return cli_usage_error(&cmd_teach, "the %s needs a name", argv[1]);
     const char *name = argv[2];
@@ -257,11 +464,13 @@ static int run_teach(app_context *app, int argc, char **argv)
 
 const command cmd_teach = {
     .name = "teach",
-    .summary = "teach a sign or a fingerspelled letter: sightline teach sign hello a.mp4",
+    .summary = "teach a sign, a letter, an object or a person: sightline teach object mug a.jpg",
     .help = "usage: sightline teach sign NAME VIDEO...|--camera [--seconds N]\n"
             "       sightline teach letter L VIDEO|IMAGE...|--camera [--seconds N]\n"
+            "       sightline teach object|person NAME PICTURE...|--camera [--device DEV]\n"
+            "                                [--mmproj MMPROJ]\n"
             "       sightline teach list\n"
-            "       sightline teach forget sign|letter NAME\n"
+            "       sightline teach forget [sign|letter|object|person] NAME\n"
             "\n"
             "Records how you make a sign, or the handshape of a fingerspelled letter, and\n"
             "keeps it in the database so that 'sightline sign' recognises it. Each video\n"
@@ -269,13 +478,24 @@ const command cmd_teach = {
             "make recognition reliable. A sign's example is the stretch of the video where\n"
             "hands are seen; a letter's is where the hand is held still.\n"
             "\n"
+            "An object or a person is taught from pictures of it: two or three\n"
+            "close-ups, from different sides, where it fills most of the picture.\n"
+            "describe and ask then say when it is in view and where (left, centre,\n"
+            "right). Each picture is kept as a descriptor (colours, outline, texture)\n"
+            "and, when a vision-language model is installed, as its image embedding.\n"
+            "\n"
             "  --camera       record from the camera instead of files\n"
+            "  --device DEV   the camera (default /dev/video0); implies --camera\n"
+            "  --mmproj F     the VLM's projector to embed pictures with (default: the\n"
+            "                 installed one, if any)\n"
             "  --seconds N    how long the camera records (default 5)\n"
-            "  list           every example taught: id, kind, name, frames\n"
-            "  forget         delete every example of a sign or letter\n"
+            "  list           everything taught: id, kind, name, frames or method\n"
+            "  forget         delete everything taught under NAME (of one kind if given)\n"
             "\n"
             "Examples:\n"
             "  sightline teach sign hello hello1.mp4 hello2.mp4 hello3.mp4\n"
-            "  sightline teach letter A a.jpg\n",
+            "  sightline teach letter A a.jpg\n"
+            "  sightline teach object mug mug1.jpg mug2.jpg mug3.jpg\n"
+            "  sightline teach person Max --camera\n",
     .run = run_teach,
 };

@@ -6,6 +6,7 @@
 
 #include "app/app_db.h"
 #include "app/json.h"
+#include "app/objects_seen.h"
 #include "app/personal_context.h"
 #include "app/vlm_run.h"
 
@@ -130,6 +131,25 @@ int describe_with_model(const app_context *app, const vlm_request *q, const fram
     char *prompt = NULL;
     const char *request = q->question ? q->question : BRIEF_REQUEST;
     char *personal = personal_context_build(app, request, s.text.tok, PERSONAL_TOKENS_MAX);
+    /* Taught objects and people in view join the personal context. */
+    objects_seen seen;
+    objects_find(app, pic, s.clip, s.enc, &seen);
+    char *in_view = objects_prompt_text(&seen);
+    if (in_view) {
+        size_t len = strlen(in_view);
+        if (len && in_view[len - 1] == '\n')
+            in_view[--len] = '\0';
+        size_t n = (personal ? strlen(personal) : 0) + len + 2;
+        char *both = malloc(n);
+        if (both) {
+            snprintf(both, n, "%s%s%s", personal ? personal : "",
+                     personal && *personal && personal[strlen(personal) - 1] != '\n' ? "\n" : "",
+                     in_view);
+            free(personal);
+            personal = both;
+        }
+        free(in_view);
+    }
 
     if (q->prompt_template || q->question) {
         passes[0].name = q->prompt_template ? "custom" : "answer";

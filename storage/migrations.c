@@ -78,6 +78,19 @@ static const db_migration migrations[] = {
      "  landmarks  BLOB NOT NULL\n"
      ");\n"
      "CREATE INDEX sign_examples_by_name ON sign_examples (kind, name, id);\n"},
+    {4, "taught objects and people",
+     /* What `sightline teach object|person` recorded: one descriptor per
+      * row, several per name. method names what made the vector
+      * (vision/object_descriptor.h); vector is little-endian float32. */
+     "CREATE TABLE taught_objects (\n"
+     "  id         INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+     "  name       TEXT NOT NULL,\n"
+     "  kind       TEXT NOT NULL CHECK (kind IN ('object', 'person')),\n"
+     "  created_ms INTEGER NOT NULL,\n"
+     "  method     TEXT NOT NULL,\n"
+     "  vector     BLOB NOT NULL\n"
+     ");\n"
+     "CREATE INDEX taught_objects_by_name ON taught_objects (kind, name, id);\n"},
 };
 
 const db_migration *db_migrations(int *count)

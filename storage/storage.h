@@ -10,5 +10,6 @@
 #include "storage/feedback.h"
 #include "storage/transfer.h"
 #include "storage/signs.h"
+#include "storage/objects.h"
 
 #endif

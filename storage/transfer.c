@@ -12,7 +12,7 @@
 
 /* The user's tables, in an order that satisfies the foreign keys. */
 static const char *const user_tables[] = {"feedback", "history", "memory", "profile",
-                                          "sign_examples"};
+                                          "sign_examples", "taught_objects"};
 
 static bool has_table(sl_db *db, const char *schema, const char *table)
 {
@@ -131,11 +131,19 @@ static const struct {
      "SELECT s.name, s.kind, s.created_ms, s.landmarks FROM src.sign_examples s "
      "WHERE NOT EXISTS (SELECT 1 FROM main.sign_examples m WHERE m.name = s.name "
      "AND m.kind = s.kind AND m.created_ms = s.created_ms) ORDER BY s.id"},
+    {"taught_objects",
+     "INSERT INTO main.taught_objects (name, kind, created_ms, method, vector) "
+     "SELECT s.name, s.kind, s.created_ms, s.method, s.vector FROM src.taught_objects s "
+     "WHERE length(s.vector) <= 65536 AND length(s.method) <= 63 "
+     "AND NOT EXISTS (SELECT 1 FROM main.taught_objects m WHERE m.name = s.name "
+     "AND m.kind = s.kind AND m.created_ms = s.created_ms AND m.method = s.method "
+     "AND m.vector = s.vector) ORDER BY s.id"},
 };
 
 static sl_status import_rows(sl_db *db, db_import_counts *c, sl_error *err)
 {
-    int64_t *counts[] = {&c->history, &c->memories, &c->settings, &c->feedback, &c->signs};
+    int64_t *counts[] = {&c->history, &c->memories, &c->settings, &c->feedback, &c->signs,
+                        &c->objects};
     for (size_t i = 0; i < sizeof import_sql / sizeof import_sql[0]; i++) {
         if (!has_table(db, "src", import_sql[i].table) ||
             !has_table(db, "main", import_sql[i].table))

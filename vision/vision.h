@@ -7,6 +7,8 @@
 #include "vision/frame_source.h"
 #include "vision/clip.h"
 #include "vision/scene_stats.h"
+#include "vision/object_descriptor.h"
+#include "vision/object_match.h"
 #include "vision/image_prep.h"
 #include "vision/ocr.h"
 #include "vision/hands.h"
