@@ -36,7 +36,8 @@ const command cmd_export = {
     .summary = "save all your data to one file, to move it to another device",
     .help = "usage: sightline export FILE\n"
             "\n"
-            "Writes your history, memories, profile, feedback and taught signs to FILE\n"
+            "Writes your history, memories, profile, feedback, taught signs, objects and\n"
+            "people to FILE "
             "(a sightline database, readable only by you). An existing FILE is never\n"
             "overwritten. Bring it to another device with 'sightline import FILE'.\n",
     .run = run_export,
@@ -55,9 +56,9 @@ static int run_import(app_context *app, int argc, char **argv)
         rc = cli_fail(&err);
     else
         printf("imported %lld history entries, %lld memories, %lld settings, %lld feedback, "
-               "%lld sign examples\n",
+               "%lld sign examples, %lld taught objects and people\n",
                (long long)c.history, (long long)c.memories, (long long)c.settings,
-               (long long)c.feedback, (long long)c.signs);
+               (long long)c.feedback, (long long)c.signs, (long long)c.objects);
     db_close(db);
     return rc;
 }
