@@ -136,7 +136,8 @@ static void split_speaker(const char **s, size_t *n, const char **sp, size_t *sp
     *sp = "";
     *spn = 0;
     const char *c = memchr(*s, ':', *n);
-    if (!c || c == *s || (size_t)(c - *s) > SPEAKER_MAX || c + 1 >= *s + *n || c[1] != ' ')
+    /* "Name:" with nothing after it is a speaker who said nothing. */
+    if (!c || c == *s || (size_t)(c - *s) > SPEAKER_MAX || (c + 1 < *s + *n && c[1] != ' '))
         return;
     int spaces = 0;
     for (const char *q = *s; q < c; q++) {
@@ -149,8 +150,9 @@ static void split_speaker(const char **s, size_t *n, const char **sp, size_t *sp
         return;
     *sp = *s;
     *spn = (size_t)(c - *s);
-    *s = c + 2;
-    *n -= *spn + 2;
+    size_t skip = c + 1 < *s + *n ? 2 : 1;
+    *s = c + skip;
+    *n -= *spn + skip;
 }
 
 static void trim(const char **s, size_t *n)
