@@ -5,7 +5,12 @@
 #include "tests/app/cli_test.h"
 
 #include <ctype.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -329,6 +334,175 @@ static void test_start_without_whisper_model(void **state)
     cli_result_free(&r);
 }
 
+
+/* A random-weight Whisper model and a rendering of the first `lines` lines
+ * of the script into g_dir; false (the test skips) when the tools are
+ * missing. */
+static bool make_model_and_audio(int lines, char *model, char *wav, size_t n)
+{
+    const char *gen = "/work/shared/tools/gen_tiny_whisper.py";
+    const char *shared = getenv("SIGHTLINE_SHARED");
+    char gen_path[4200];
+    snprintf(gen_path, sizeof gen_path, "%s/tools/gen_tiny_whisper.py", shared ? shared : "");
+    if (shared && access(gen_path, R_OK) == 0)
+        gen = gen_path;
+    if (access("/usr/bin/python3", X_OK) != 0 || access(gen, R_OK) != 0 ||
+        system("command -v espeak-ng >/dev/null && command -v sox >/dev/null") != 0)
+        return false;
+    snprintf(model, n, "%s/whisper-test.bin", g_dir);
+    snprintf(wav, n, "%s/meeting.wav", g_dir);
+    char cmd[9000];
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s' --preset test '%s' >/dev/null", gen, model);
+    if (system(cmd) != 0)
+        return false;
+    snprintf(cmd, sizeof cmd, "'%s' '%s' %d", source_path("scripts/make-meeting-audio.sh"), wav,
+             lines);
+    assert_int_equal(system(cmd), 0);
+    return true;
+}
+
+static int64_t json_int_after(const char *s, const char *key, const char **next)
+{
+    const char *p = strstr(s, key);
+    if (!p)
+        return -1;
+    p += strlen(key);
+    *next = p;
+    return strtoll(p, NULL, 10);
+}
+
+static void test_start_on_the_recording(void **state)
+{
+    (void)state;
+    char model[4200], wav[4200];
+    if (!make_model_and_audio(8, model, wav, sizeof model))
+        skip();
+    char args[9000];
+    snprintf(args, sizeof args, "-q meeting start '%s' -m '%s' --title rec", wav, model);
+    cli_result r = run_db(args);
+    if (r.status != 0)
+        fail_msg("meeting start: %s", r.err);
+    assert_non_null(strstr(r.out, "Meeting 1 started."));
+    cli_result_free(&r);
+    r = run_db("meeting show 1 --json");
+    /* The script's first 8 lines start at these times; espeak-ng's own
+     * leading silence and the VAD's padding put each utterance 0.7-0.8 s
+     * later (measured), so each must start within 1.5 s after its line. */
+    static const int64_t script_ms[] = {0, 7000, 15000, 24000, 32000, 40000, 47000, 52000};
+    const char *p = r.out;
+    int64_t last_t1 = -1;
+    int n = 0;
+    for (;;) {
+        const char *q;
+        int64_t t0 = json_int_after(p, "\"t0_ms\":", &q);
+        if (t0 < 0)
+            break;
+        int64_t t1 = json_int_after(q, "\"t1_ms\":", &p);
+        assert_true(n < 8);
+        if (t0 < script_ms[n] || t0 > script_ms[n] + 1500)
+            fail_msg("segment %d at %lld ms, the script's line at %lld ms", n, (long long)t0,
+                     (long long)script_ms[n]);
+        assert_true(t1 > t0);
+        assert_true(t0 >= last_t1);
+        last_t1 = t1;
+        n++;
+    }
+    assert_int_equal(n, 8);
+    cli_result_free(&r);
+}
+
+static void test_start_on_silence_and_noise(void **state)
+{
+    (void)state;
+    char model[4200], wav[4200];
+    if (!make_model_and_audio(1, model, wav, sizeof model))
+        skip();
+    char cmd[9000];
+    snprintf(cmd, sizeof cmd,
+             "sox -n -r 16000 -c 1 -b 16 '%s/silence.wav' trim 0 8 && "
+             "sox -n -r 16000 -c 1 -b 16 '%s/noise.wav' synth 8 pinknoise vol 0.05",
+             g_dir, g_dir);
+    assert_int_equal(system(cmd), 0);
+    const char *names[] = {"silence", "noise"};
+    for (int i = 0; i < 2; i++) {
+        char args[9000];
+        snprintf(args, sizeof args, "-q meeting start '%s/%s.wav' -m '%s'", g_dir, names[i],
+                 model);
+        cli_result r = run_db(args);
+        assert_int_equal(r.status, 0);
+        /* Only the "started" line: no segment printed. */
+        assert_int_equal(count_lines(r.out), 1);
+        cli_result_free(&r);
+    }
+    cli_result r = run_db("meeting list --json");
+    assert_non_null(strstr(r.out, "\"segments\":0"));
+    assert_null(strstr(r.out, "\"segments\":1"));
+    cli_result_free(&r);
+}
+
+/* SIGKILL in the middle of a meeting: every segment printed before the kill
+ * is in the database afterwards. */
+static void test_killed_meeting_keeps_printed_segments(void **state)
+{
+    (void)state;
+    char model[4200], wav[4200];
+    if (!make_model_and_audio(1000, model, wav, sizeof model))
+        skip();
+    char out_path[4200], db_path[4200];
+    snprintf(out_path, sizeof out_path, "%s/out.txt", g_dir);
+    snprintf(db_path, sizeof db_path, "%s/m.db", g_dir);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        FILE *o = freopen(out_path, "w", stdout);
+        FILE *e = freopen("/dev/null", "w", stderr);
+        (void)o;
+        (void)e;
+        execl(cli_program, cli_program, "--db", db_path, "-q", "meeting", "start", wav, "-m",
+              model, (char *)NULL);
+        _exit(127);
+    }
+    /* Wait for 4 printed segments (and the "started" line), then kill. */
+    int printed = 0;
+    for (int tries = 0; tries < 1200 && printed < 5; tries++) {
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        size_t size = 0;
+        unsigned char *b = read_file_bytes(out_path, &size);
+        printed = 0;
+        for (size_t i = 0; b && i < size; i++)
+            printed += b[i] == '\n';
+        free(b);
+    }
+    kill(pid, SIGKILL);
+    int st = 0;
+    waitpid(pid, &st, 0);
+    assert_true(WIFSIGNALED(st));
+    size_t size = 0;
+    char *b = (char *)read_file_bytes(out_path, &size);
+    assert_non_null(b);
+    char *text = calloc(1, size + 1);
+    memcpy(text, b, size);
+    free(b);
+    int lines = count_lines(text);
+    assert_true(lines >= 5);
+    /* Restarted: the meeting is there with at least every printed segment. */
+    cli_result r = run_db("meeting list --json");
+    assert_int_equal(r.status, 0);
+    const char *q;
+    int64_t stored = json_int_after(r.out, "\"segments\":", &q);
+    assert_true(stored >= lines - 1);
+    assert_non_null(strstr(r.out, "\"ended_ms\":0"));
+    cli_result_free(&r);
+    r = run_db("meeting show 1");
+    /* Each printed "[hh:mm:ss] text" line is in the transcript. */
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"))
+        if (line[0] == '[' && !strstr(r.out, line))
+            fail_msg("printed but not stored: %s", line);
+    cli_result_free(&r);
+    free(text);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -346,6 +520,10 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_summary_against_the_script, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile_transcripts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_start_without_whisper_model, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_start_on_the_recording, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_start_on_silence_and_noise, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_killed_meeting_keeps_printed_segments, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
