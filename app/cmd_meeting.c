@@ -218,6 +218,10 @@ static int do_show(app_context *app, int argc, char **argv, const char *format)
         if (meeting_summary_get(db, info.id, "extractive", &sum, NULL) == SL_OK && sum)
             printf("\n## Summary\n\n%s", sum);
         free(sum);
+        sum = NULL;
+        if (meeting_summary_get(db, info.id, "llm", &sum, NULL) == SL_OK && sum)
+            printf("\n## Summary (language model)\n\n%s", sum);
+        free(sum);
     } else {
         printf("Meeting %" PRId64 ": %s\n", info.id, info.title);
         for (size_t i = 0; i < segs.count; i++) {
@@ -306,6 +310,9 @@ const command cmd_meeting = {
             "  summarize ID [--json] [--speak]\n"
             "                              a short summary, decisions and action items\n"
             "                              (extractive: no language model needed)\n"
+            "  summarize ID --llm [-m MODEL] [--ctx N] [--chat-template T] ...\n"
+            "                              the same from a GGUF text model, map-reduce\n"
+            "                              over chunks that fit its context\n"
             "  start [--mic|FILE] [--title T] [-m WHISPER_MODEL] [--vad-model FILE]\n"
             "                              transcribe live; each segment is stored as\n"
             "                              soon as it is heard\n"

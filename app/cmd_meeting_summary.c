@@ -35,6 +35,13 @@ static void json_items(json_writer *w, const char *key, const summary_list *l, b
 
 int meeting_cmd_summarize(app_context *app, int argc, char **argv)
 {
+    for (int i = 2; i < argc; i++)
+        if (strcmp(argv[i], "--llm") == 0) {
+            long lid;
+            if (argc < 3 || !cli_parse_int(argv[2], 1, 0x7fffffffffffffffL, &lid))
+                return cli_usage_error(&cmd_meeting, "summarize needs the meeting number first");
+            return meeting_cmd_summarize_llm(app, argc, argv, lid);
+        }
     bool json = false;
     const char *id_arg = NULL;
     speak_request sr;

@@ -16,5 +16,9 @@ const char *meeting_who(const meeting_segment *g);
 
 int meeting_cmd_summarize(app_context *app, int argc, char **argv);
 int meeting_cmd_start(app_context *app, int argc, char **argv);
+/* summarize ID --llm [LLM options]: argv[2] is the ID. */
+int meeting_cmd_summarize_llm(app_context *app, int argc, char **argv, int64_t id);
+/* Cuts <think>...</think> reasoning out of a model's answer, in place. */
+void meeting_strip_think(char *s);
 
 #endif

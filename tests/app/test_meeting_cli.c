@@ -503,6 +503,56 @@ static void test_killed_meeting_keeps_printed_segments(void **state)
     free(text);
 }
 
+/* The map-reduce path on a random-weight model: a transcript about 25 times
+ * the context goes through in chunks, the notes are merged until one is
+ * left, and that is stored with the meeting. The words are noise (random
+ * weights); the structure is what is checked. */
+static void test_llm_summary_map_reduce(void **state)
+{
+    (void)state;
+    REQUIRE_SHARED(vocab_path, "fixtures/vocab/ggml-vocab-gpt-2.gguf");
+    char *vocab = strdup(vocab_path);
+    char cmd[9000], model[4200], path[4200];
+    snprintf(model, sizeof model, "%s/llm.gguf", g_dir);
+    snprintf(cmd, sizeof cmd,
+             "'%s' --preset tiny --arch qwen2 --type q8_0 --seed 7 --vocab-from '%s' '%s'",
+             build_path("tests/sightline-gen-model"), vocab, model);
+    free(vocab);
+    assert_int_equal(run_command(cmd, NULL, NULL), 0);
+    /* 160 lines of about 40 tokens: some 6400 tokens against a 256 context. */
+    snprintf(path, sizeof path, "%s/long.txt", g_dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    for (int i = 0; i < 160; i++)
+        fprintf(f, "[%02d:%02d:%02d] Speaker%d: Line %d says the quarterly budget for "
+                   "project number %d needs another review before the deadline next week.\n",
+                i * 10 / 3600, i * 10 / 60 % 60, i * 10 % 60, i % 4, i, i * 7);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "meeting import '%s'", path);
+    cli_result r = run_db(cmd);
+    assert_int_equal(r.status, 0);
+    cli_result_free(&r);
+    snprintf(cmd, sizeof cmd,
+             "meeting summarize 1 --llm -m '%s' --ctx 256 --chat-template chatml", model);
+    r = run_db(cmd);
+    if (r.status != 0)
+        fail_msg("summarize --llm: %s", r.err);
+    int lines = 0, calls = 0, ctx = 0;
+    const char *note = strstr(r.err, "meeting: 160 lines");
+    assert_non_null(note);
+    assert_int_equal(sscanf(note, "meeting: %d lines, %d model calls, context %d", &lines,
+                            &calls, &ctx), 3);
+    assert_int_equal(ctx, 256);
+    /* Chunks of at most ~90 tokens of transcript: 60 or more map calls,
+     * then reduce rounds. */
+    assert_true(calls > 60);
+    assert_null(strstr(r.out, "<think>"));
+    cli_result_free(&r);
+    r = run_db("meeting export 1 --md");
+    assert_non_null(strstr(r.out, "## Summary (language model)"));
+    cli_result_free(&r);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -524,6 +574,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_start_on_silence_and_noise, setup, teardown),
         cmocka_unit_test_setup_teardown(test_killed_meeting_keeps_printed_segments, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_llm_summary_map_reduce, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
