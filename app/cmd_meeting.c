@@ -291,6 +291,8 @@ static int run_meeting(app_context *app, int argc, char **argv)
     }
     if (strcmp(a, "summarize") == 0)
         return meeting_cmd_summarize(app, argc, argv);
+    if (strcmp(a, "ask") == 0)
+        return meeting_cmd_ask(app, argc, argv);
     if (strcmp(a, "start") == 0)
         return meeting_cmd_start(app, argc, argv);
     return cli_usage_error(&cmd_meeting, "'%s' is not a meeting action", a);
@@ -313,6 +315,9 @@ const command cmd_meeting = {
             "  summarize ID --llm [-m MODEL] [--ctx N] [--chat-template T] ...\n"
             "                              the same from a GGUF text model, map-reduce\n"
             "                              over chunks that fit its context\n"
+            "  ask ID \"QUESTION\" [-m MODEL] [--chat-template T]\n"
+            "                              answer from the transcript's matching lines\n"
+            "                              with a GGUF text model, citing times\n"
             "  start [--mic|FILE] [--title T] [-m WHISPER_MODEL] [--vad-model FILE]\n"
             "                              transcribe live; each segment is stored as\n"
             "                              soon as it is heard\n"

@@ -6,10 +6,13 @@
  * model carries its [hh:mm:ss] time, and the prompts ask for the time on
  * every decision and action item. Reasoning text (<think>...</think>) is cut
  * out of every answer before it is used or shown. */
+#include <ctype.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "app/app_db.h"
 #include "app/commands.h"
@@ -271,6 +274,147 @@ int meeting_cmd_summarize_llm(app_context *app, int argc, char **argv, int64_t i
     llm_sampler_free(L.sampler);
     llm_session_close(&s);
     meeting_segments_free(&segs);
+    db_close(db);
+    return rc;
+}
+
+static int by_time(const void *a, const void *b)
+{
+    const meeting_segment *x = *(const meeting_segment *const *)a,
+                          *y = *(const meeting_segment *const *)b;
+    return x->t0_ms < y->t0_ms ? -1 : x->t0_ms > y->t0_ms ? 1 : 0;
+}
+
+/* meeting ask ID "question": the segments sharing a content word with the
+ * question (FTS5, one search per word, this meeting only), in time order and
+ * up to half the context, then the model. Works on a meeting still being
+ * recorded: it reads what has been committed so far. */
+int meeting_cmd_ask(app_context *app, int argc, char **argv)
+{
+    static const char *const skip[] = {"what", "did", "we", "the", "about", "a", "an", "of",
+                                       "to", "is", "was", "who", "when", "how", "do", "does",
+                                       "and", "or", "in", "on", "for", "it", "will", "with"};
+    long id;
+    if (argc < 4 || !cli_parse_int(argv[2], 1, 0x7fffffffffffffffL, &id))
+        return cli_usage_error(&cmd_meeting, "usage: meeting ask ID \"question\" [-m MODEL]");
+    const char *question = argv[3];
+    llm_cli_options o;
+    llm_cli_options_init(&o);
+    o.sampling.temperature = 0;
+    const char *tmpl = NULL;
+    for (int i = 4; i < argc; i++) {
+        if (strcmp(argv[i], "--chat-template") == 0 && i + 1 < argc) {
+            tmpl = argv[++i];
+            continue;
+        }
+        int used = llm_cli_parse_option(&cmd_meeting, argc, argv, &i, &o);
+        if (used < 0)
+            return EXIT_USAGE;
+        if (used == 0)
+            return cli_usage_error(&cmd_meeting, "ask: unknown option '%s'", argv[i]);
+    }
+    sl_db *db = NULL;
+    int rc = app_db_open(app, &db);
+    if (rc != EXIT_OK)
+        return rc;
+    sl_error err = {0};
+    meeting_info info;
+    if (meeting_get(db, id, &info, &err) != SL_OK) {
+        db_close(db);
+        return cli_fail(&err);
+    }
+    meeting_info_free(&info);
+    /* One search per content word; hits of this meeting, without repeats. */
+    meeting_segments found[32];
+    size_t n_found = 0, n_ptr = 0;
+    const meeting_segment *picked[256];
+    char word[64];
+    sl_status st = SL_OK;
+    for (const char *p = question; *p && st == SL_OK && n_found < 32;) {
+        size_t n = 0;
+        while (*p && !isalnum((unsigned char)*p))
+            p++;
+        while (isalnum((unsigned char)p[n]))
+            n++;
+        if (n == 0)
+            break;
+        snprintf(word, sizeof word, "%.*s", (int)(n < 63 ? n : 63), p);
+        p += n;
+        bool stop = n < 3;
+        for (size_t k = 0; !stop && k < sizeof skip / sizeof skip[0]; k++)
+            stop = strcasecmp(word, skip[k]) == 0;
+        if (stop)
+            continue;
+        st = meeting_search(db, word, 0, &found[n_found], &err);
+        if (st != SL_OK)
+            break;
+        meeting_segments *h = &found[n_found++];
+        for (size_t i = 0; i < h->count && n_ptr < 256; i++) {
+            bool dup = h->items[i].meeting_id != id;
+            for (size_t k = 0; !dup && k < n_ptr; k++)
+                dup = picked[k]->id == h->items[i].id;
+            if (!dup)
+                picked[n_ptr++] = &h->items[i];
+        }
+    }
+    llm_session s;
+    bool opened = false;
+    if (st == SL_OK && n_ptr == 0) {
+        printf("The meeting says nothing about that.\n");
+    } else if (st == SL_OK) {
+        if ((rc = llm_session_open(app, &o, &s)) == EXIT_OK)
+            opened = true;
+    }
+    if (st == SL_OK && opened) {
+        qsort(picked, n_ptr, sizeof *picked, by_time);
+        llm_run L = {.s = &s, .n_ctx = llm_context_n_ctx(s.ctx)};
+        L.max_answer = L.n_ctx / 4 < 256 ? L.n_ctx / 4 : 256;
+        st = tmpl ? chat_template_from_name(tmpl, &L.kind, &err)
+                  : chat_template_detect(gguf_get_str(s.gguf, "tokenizer.chat_template", NULL),
+                                         gguf_path(s.gguf), &L.kind, &err);
+        if (st == SL_OK)
+            st = llm_sampler_create(&o.sampling, llm_model_n_vocab(s.model), &L.sampler, &err);
+        /* The transcript lines that fit half the context. */
+        size_t cap = strlen(question) + 256, len = 0, used = 0;
+        for (size_t i = 0; i < n_ptr; i++)
+            cap += strlen(picked[i]->text) + 96;
+        char *body = st == SL_OK ? malloc(cap) : NULL;
+        if (st == SL_OK && !body)
+            st = sl_fail(&err, SL_ERR_NOMEM, "out of memory");
+        size_t budget = (size_t)L.n_ctx / 2;
+        for (size_t i = 0; st == SL_OK && i < n_ptr; i++) {
+            char t[32], line[MEETING_TEXT_MAX + 128];
+            meeting_format_time(picked[i]->t0_ms, t, sizeof t);
+            const char *who = meeting_who(picked[i]);
+            snprintf(line, sizeof line, "[%s] %s%s%s\n", t, who, who[0] ? ": " : "",
+                     picked[i]->text);
+            size_t tk = 0;
+            st = count_tokens(&L, line, &tk, &err);
+            if (st != SL_OK || used + tk > budget)
+                break;
+            memcpy(body + len, line, strlen(line));
+            len += strlen(line);
+            used += tk;
+        }
+        if (st == SL_OK) {
+            len += (size_t)snprintf(body + len, cap - len,
+                                    "\nQuestion: %s\nAnswer from the transcript above and "
+                                    "give the [hh:mm:ss] time of the lines you use.\n",
+                                    question);
+            char *answer = NULL;
+            st = ask(&L, "Transcript lines from a meeting:\n", body, &answer, &err);
+            if (st == SL_OK)
+                printf("%s\n", answer);
+            free(answer);
+        }
+        free(body);
+        llm_sampler_free(L.sampler);
+        llm_session_close(&s);
+    }
+    if (st != SL_OK)
+        rc = cli_fail(&err);
+    for (size_t i = 0; i < n_found; i++)
+        meeting_segments_free(&found[i]);
     db_close(db);
     return rc;
 }

@@ -18,6 +18,8 @@ int meeting_cmd_summarize(app_context *app, int argc, char **argv);
 int meeting_cmd_start(app_context *app, int argc, char **argv);
 /* summarize ID --llm [LLM options]: argv[2] is the ID. */
 int meeting_cmd_summarize_llm(app_context *app, int argc, char **argv, int64_t id);
+/* ask ID "question" [LLM options] */
+int meeting_cmd_ask(app_context *app, int argc, char **argv);
 /* Cuts <think>...</think> reasoning out of a model's answer, in place. */
 void meeting_strip_think(char *s);
 

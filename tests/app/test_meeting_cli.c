@@ -551,6 +551,21 @@ static void test_llm_summary_map_reduce(void **state)
     r = run_db("meeting export 1 --md");
     assert_non_null(strstr(r.out, "## Summary (language model)"));
     cli_result_free(&r);
+    /* ask: retrieval then the model; words the meeting never used get a
+     * plain answer without loading the model. */
+    snprintf(cmd, sizeof cmd,
+             "meeting ask 1 'what about the quarterly budget?' -m '%s' --ctx 256 "
+             "--chat-template chatml",
+             model);
+    r = run_db(cmd);
+    if (r.status != 0)
+        fail_msg("ask: %s", r.err);
+    assert_null(strstr(r.out, "<think>"));
+    cli_result_free(&r);
+    r = run_db("meeting ask 1 'zeppelins?' -m /nonexistent.gguf");
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "The meeting says nothing about that."));
+    cli_result_free(&r);
 }
 
 int main(int argc, char **argv)
