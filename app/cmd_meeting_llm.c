@@ -18,6 +18,7 @@
 #include "app/commands.h"
 #include "app/llm_session.h"
 #include "app/meeting_cmd_internal.h"
+#include "app/meeting_summary.h"
 
 static const char *const map_prompt =
     "You take notes of a meeting. Below is part of its transcript; each line starts with "
@@ -30,27 +31,6 @@ static const char *const reduce_prompt =
     "Below are notes on consecutive parts of one meeting. Merge them into one set of notes "
     "with the headings SUMMARY, DECISIONS, ACTION ITEMS (owner, due date, [hh:mm:ss] time) "
     "and OPEN QUESTIONS. Keep every time.\n\nNotes:\n";
-
-/* Removes every <think>...</think> (an unclosed one runs to the end). */
-void meeting_strip_think(char *s)
-{
-    char *w = s, *r = s;
-    while (*r) {
-        if (strncmp(r, "<think>", 7) == 0) {
-            char *e = strstr(r + 7, "</think>");
-            r = e ? e + 8 : r + strlen(r);
-            continue;
-        }
-        if (strncmp(r, "</think>", 8) == 0) {
-            /* A closing tag alone: everything before it was reasoning. */
-            w = s;
-            r += 8;
-            continue;
-        }
-        *w++ = *r++;
-    }
-    *w = '\0';
-}
 
 typedef struct llm_run {
     llm_session *s;

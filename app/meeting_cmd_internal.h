@@ -20,7 +20,6 @@ int meeting_cmd_start(app_context *app, int argc, char **argv);
 int meeting_cmd_summarize_llm(app_context *app, int argc, char **argv, int64_t id);
 /* ask ID "question" [LLM options] */
 int meeting_cmd_ask(app_context *app, int argc, char **argv);
-/* Cuts <think>...</think> reasoning out of a model's answer, in place. */
-void meeting_strip_think(char *s);
+
 
 #endif

@@ -460,3 +460,24 @@ void meeting_summary_free(meeting_summary *s)
     list_free(&s->decisions);
     list_free(&s->actions);
 }
+
+/* Removes every <think>...</think> (an unclosed one runs to the end). */
+void meeting_strip_think(char *s)
+{
+    char *w = s, *r = s;
+    while (*r) {
+        if (strncmp(r, "<think>", 7) == 0) {
+            char *e = strstr(r + 7, "</think>");
+            r = e ? e + 8 : r + strlen(r);
+            continue;
+        }
+        if (strncmp(r, "</think>", 8) == 0) {
+            /* A closing tag alone: everything before it was reasoning. */
+            w = s;
+            r += 8;
+            continue;
+        }
+        *w++ = *r++;
+    }
+    *w = '\0';
+}

@@ -43,4 +43,8 @@ char *meeting_summary_markdown(const meeting_summary *s);
 
 void meeting_summary_free(meeting_summary *s);
 
+/* Cuts <think>...</think> reasoning out of a model's answer, in place (an
+ * unclosed <think> runs to the end; a lone </think> drops what precedes it). */
+void meeting_strip_think(char *s);
+
 #endif
