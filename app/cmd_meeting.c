@@ -293,7 +293,7 @@ static int run_meeting(app_context *app, int argc, char **argv)
         return meeting_cmd_summarize(app, argc, argv);
     if (strcmp(a, "ask") == 0)
         return meeting_cmd_ask(app, argc, argv);
-    if (strcmp(a, "start") == 0)
+    if (strcmp(a, "start") == 0 || strcmp(a, "resume") == 0)
         return meeting_cmd_start(app, argc, argv);
     return cli_usage_error(&cmd_meeting, "'%s' is not a meeting action", a);
 }
@@ -321,6 +321,8 @@ const command cmd_meeting = {
             "  start [--mic|FILE] [--title T] [-m WHISPER_MODEL] [--vad-model FILE]\n"
             "                              transcribe live; each segment is stored as\n"
             "                              soon as it is heard\n"
+            "  resume ID [--mic|FILE] [-m WHISPER_MODEL] ...\n"
+            "                              more audio for a meeting, after its last segment\n"
             "\n"
             "Search every transcript with 'sightline search WORDS'.\n",
     .run = run_meeting,

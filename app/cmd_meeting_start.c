@@ -91,7 +91,12 @@ int meeting_cmd_start(app_context *app, int argc, char **argv)
     const char *file = NULL, *title = NULL, *model_flag = NULL, *vad_flag = NULL;
     bool mic = false;
     double seconds = 3600;
-    for (int i = 2; i < argc; i++) {
+    /* resume ID ...: more audio for a stored meeting, after its last segment. */
+    bool resume = strcmp(argv[1], "resume") == 0;
+    long resume_id = 0;
+    if (resume && (argc < 3 || !cli_parse_int(argv[2], 1, 0x7fffffffffffffffL, &resume_id)))
+        return cli_usage_error(&cmd_meeting, "resume needs a meeting number");
+    for (int i = resume ? 3 : 2; i < argc; i++) {
         const char *a = argv[i];
         bool has_next = i + 1 < argc;
         if (strcmp(a, "--mic") == 0)
@@ -149,13 +154,32 @@ int meeting_cmd_start(app_context *app, int argc, char **argv)
         c.params = whisper_default_params(WHISPER_STRATEGY_GREEDY);
         c.params.language = "en";
         c.params.reference_threads = thread_pool_threads(c.pool) > 1 ? 2 : 1;
-        st = meeting_create(c.db, title ? title : (file ? file : "meeting"), 0, &c.meeting, &err);
-        if (st == SL_OK) {
-            printf("Meeting %" PRId64 " started.\n", c.meeting);
-            fflush(stdout);
+        int64_t offset_ms = 0;
+        if (resume) {
+            meeting_segments old;
+            c.meeting = resume_id;
+            st = meeting_segments_get(c.db, c.meeting, &old, &err);
+            /* A second of pause between the old audio and the new. */
+            for (size_t i = 0; st == SL_OK && i < old.count; i++)
+                if (old.items[i].t1_ms + 1000 > offset_ms)
+                    offset_ms = old.items[i].t1_ms + 1000;
+            c.last_t0 = old.count ? old.items[old.count - 1].t0_ms : 0;
+            if (st == SL_OK)
+                meeting_segments_free(&old);
+            if (st == SL_OK) {
+                printf("Meeting %" PRId64 " resumed at %" PRId64 " ms.\n", c.meeting, offset_ms);
+                fflush(stdout);
+            }
+        } else {
+            st = meeting_create(c.db, title ? title : (file ? file : "meeting"), 0, &c.meeting,
+                                &err);
+            if (st == SL_OK) {
+                printf("Meeting %" PRId64 " started.\n", c.meeting);
+                fflush(stdout);
+            }
         }
         if (st == SL_OK && file) {
-            st = capture_audio(&c, audio.samples, audio.count, 0, &err);
+            st = capture_audio(&c, audio.samples, audio.count, offset_ms, &err);
         } else if (st == SL_OK) {
             /* The microphone in 10-second pieces; an utterance across a piece
              * boundary is recognised as two. */
@@ -163,8 +187,8 @@ int meeting_cmd_start(app_context *app, int argc, char **argv)
                 pcm_f32 piece = {0};
                 st = audio_in_record(seconds - done < 10 ? seconds - done : 10, &piece, &err);
                 if (st == SL_OK)
-                    st = capture_audio(&c, piece.samples, piece.count, (int64_t)(done * 1000),
-                                       &err);
+                    st = capture_audio(&c, piece.samples, piece.count,
+                                       offset_ms + (int64_t)(done * 1000), &err);
                 pcm_f32_free(&piece);
             }
         }

@@ -409,6 +409,34 @@ static void test_start_on_the_recording(void **state)
     }
     assert_int_equal(n, 8);
     cli_result_free(&r);
+    /* resume: the same audio again goes after the last segment. */
+    snprintf(args, sizeof args, "-q meeting resume 1 '%s' -m '%s'", wav, model);
+    r = run_db(args);
+    if (r.status != 0)
+        fail_msg("meeting resume: %s", r.err);
+    char want[64];
+    snprintf(want, sizeof want, "resumed at %lld ms", (long long)(last_t1 + 1000));
+    assert_non_null(strstr(r.out, want));
+    cli_result_free(&r);
+    r = run_db("meeting show 1 --json");
+    p = r.out;
+    int64_t prev = -1;
+    n = 0;
+    for (;;) {
+        const char *q;
+        int64_t t0 = json_int_after(p, "\"t0_ms\":", &q);
+        if (t0 < 0)
+            break;
+        json_int_after(q, "\"t1_ms\":", &p);
+        assert_true(t0 > prev);
+        if (n >= 8 && (t0 < last_t1 + 1000 + script_ms[n - 8] ||
+                       t0 > last_t1 + 1000 + script_ms[n - 8] + 1500))
+            fail_msg("resumed segment %d at %lld ms", n, (long long)t0);
+        prev = t0;
+        n++;
+    }
+    assert_int_equal(n, 16);
+    cli_result_free(&r);
 }
 
 static void test_start_on_silence_and_noise(void **state)
