@@ -56,9 +56,10 @@ static int run_import(app_context *app, int argc, char **argv)
         rc = cli_fail(&err);
     else
         printf("imported %lld history entries, %lld memories, %lld settings, %lld feedback, "
-               "%lld sign examples, %lld taught objects and people\n",
+               "%lld sign examples, %lld taught objects and people, %lld meetings\n",
                (long long)c.history, (long long)c.memories, (long long)c.settings,
-               (long long)c.feedback, (long long)c.signs, (long long)c.objects);
+               (long long)c.feedback, (long long)c.signs, (long long)c.objects,
+               (long long)c.meetings);
     db_close(db);
     return rc;
 }

@@ -12,6 +12,8 @@ const command *const sightline_commands[] = {
     &cmd_teach,
     &cmd_hands,
     &cmd_transcribe,
+    &cmd_meeting,
+    &cmd_search,
     &cmd_history,
     &cmd_remember,
     &cmd_memory,

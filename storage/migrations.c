@@ -91,6 +91,41 @@ static const db_migration migrations[] = {
      "  vector     BLOB NOT NULL\n"
      ");\n"
      "CREATE INDEX taught_objects_by_name ON taught_objects (kind, name, id);\n"},
+    {5, "meetings",
+     /* Meeting transcripts: one row per finished segment, committed as it
+      * is heard (storage/meeting.c). Segment times are milliseconds from the
+      * start of the meeting, not Unix times. The FTS index is kept in step
+      * in C, as for memory. */
+     "CREATE TABLE meetings (\n"
+     "  id         INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+     "  title      TEXT NOT NULL,\n"
+     "  started_ms INTEGER NOT NULL,\n"
+     "  ended_ms   INTEGER\n"
+     ");\n"
+     "CREATE TABLE meeting_segments (\n"
+     "  id         INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+     "  meeting_id INTEGER NOT NULL REFERENCES meetings (id) ON DELETE CASCADE,\n"
+     "  t0_ms      INTEGER NOT NULL CHECK (t0_ms >= 0),\n"
+     "  t1_ms      INTEGER NOT NULL CHECK (t1_ms >= t0_ms),\n"
+     "  speaker    TEXT NOT NULL,\n"
+     "  text       TEXT NOT NULL\n"
+     ");\n"
+     "CREATE INDEX meeting_segments_by_time ON meeting_segments (meeting_id, t0_ms, id);\n"
+     "CREATE VIRTUAL TABLE meeting_segments_fts USING fts5(text, content='meeting_segments',\n"
+     "  content_rowid='id', tokenize='porter unicode61');\n"
+     "CREATE TABLE meeting_speakers (\n"
+     "  meeting_id INTEGER NOT NULL REFERENCES meetings (id) ON DELETE CASCADE,\n"
+     "  label      TEXT NOT NULL,\n"
+     "  name       TEXT NOT NULL,\n"
+     "  PRIMARY KEY (meeting_id, label)\n"
+     ");\n"
+     "CREATE TABLE meeting_summaries (\n"
+     "  id         INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+     "  meeting_id INTEGER NOT NULL REFERENCES meetings (id) ON DELETE CASCADE,\n"
+     "  created_ms INTEGER NOT NULL,\n"
+     "  method     TEXT NOT NULL,\n"
+     "  body       TEXT NOT NULL\n"
+     ");\n"},
 };
 
 const db_migration *db_migrations(int *count)

@@ -5,6 +5,7 @@
 
 #include "storage/db.h"
 #include "storage/history.h"
+#include "storage/meeting.h"
 #include "storage/memory.h"
 #include "storage/profile.h"
 #include "storage/feedback.h"

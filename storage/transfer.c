@@ -11,8 +11,10 @@
 #include "storage/db_internal.h"
 
 /* The user's tables, in an order that satisfies the foreign keys. */
-static const char *const user_tables[] = {"feedback", "history", "memory", "profile",
-                                          "sign_examples", "taught_objects"};
+static const char *const user_tables[] = {
+    "feedback",          "history",          "memory",           "profile",
+    "sign_examples",     "taught_objects",   "meeting_summaries", "meeting_speakers",
+    "meeting_segments",  "meetings"};
 
 static bool has_table(sl_db *db, const char *schema, const char *table)
 {
@@ -138,12 +140,42 @@ static const struct {
      "AND NOT EXISTS (SELECT 1 FROM main.taught_objects m WHERE m.name = s.name "
      "AND m.kind = s.kind AND m.created_ms = s.created_ms AND m.method = s.method "
      "AND m.vector = s.vector) ORDER BY s.id"},
+    /* A meeting is the same meeting when its start and title are; its
+     * segments, names and summaries follow it through that pair. */
+    {"meetings",
+     "INSERT INTO main.meetings (title, started_ms, ended_ms) "
+     "SELECT s.title, s.started_ms, s.ended_ms FROM src.meetings s WHERE length(s.title) <= 256 "
+     "AND NOT EXISTS (SELECT 1 FROM main.meetings m WHERE m.title = s.title "
+     "AND m.started_ms = s.started_ms) ORDER BY s.id"},
+    {"meeting_segments",
+     "INSERT INTO main.meeting_segments (meeting_id, t0_ms, t1_ms, speaker, text) "
+     "SELECT m.id, g.t0_ms, g.t1_ms, g.speaker, g.text FROM src.meeting_segments g "
+     "JOIN src.meetings sm ON sm.id = g.meeting_id "
+     "JOIN main.meetings m ON m.title = sm.title AND m.started_ms = sm.started_ms "
+     "WHERE length(g.text) <= 8192 AND length(g.speaker) <= 64 AND NOT EXISTS (SELECT 1 "
+     "FROM main.meeting_segments h WHERE h.meeting_id = m.id AND h.t0_ms = g.t0_ms "
+     "AND h.text = g.text) ORDER BY g.id"},
+    {"meeting_speakers",
+     "INSERT OR REPLACE INTO main.meeting_speakers (meeting_id, label, name) "
+     "SELECT m.id, k.label, k.name FROM src.meeting_speakers k "
+     "JOIN src.meetings sm ON sm.id = k.meeting_id "
+     "JOIN main.meetings m ON m.title = sm.title AND m.started_ms = sm.started_ms "
+     "WHERE length(k.label) <= 64 AND length(k.name) <= 64"},
+    {"meeting_summaries",
+     "INSERT INTO main.meeting_summaries (meeting_id, created_ms, method, body) "
+     "SELECT m.id, u.created_ms, u.method, u.body FROM src.meeting_summaries u "
+     "JOIN src.meetings sm ON sm.id = u.meeting_id "
+     "JOIN main.meetings m ON m.title = sm.title AND m.started_ms = sm.started_ms "
+     "WHERE length(u.body) <= 1048576 AND NOT EXISTS (SELECT 1 FROM main.meeting_summaries v "
+     "WHERE v.meeting_id = m.id AND v.created_ms = u.created_ms AND v.method = u.method) "
+     "ORDER BY u.id"},
 };
 
 static sl_status import_rows(sl_db *db, db_import_counts *c, sl_error *err)
 {
+    int64_t segments = 0, other = 0;
     int64_t *counts[] = {&c->history, &c->memories, &c->settings, &c->feedback, &c->signs,
-                        &c->objects};
+                         &c->objects, &c->meetings, &segments, &other, &other};
     for (size_t i = 0; i < sizeof import_sql / sizeof import_sql[0]; i++) {
         if (!has_table(db, "src", import_sql[i].table) ||
             !has_table(db, "main", import_sql[i].table))
@@ -153,11 +185,16 @@ static sl_status import_rows(sl_db *db, db_import_counts *c, sl_error *err)
             return s;
         *counts[i] = sqlite3_changes(db->sq);
     }
-    /* New memory rows need their tokens in the search index. */
+    /* New memory and segment rows need their tokens in the search index. */
+    sl_status s = SL_OK;
     if (c->memories)
-        return db_exec(db, "INSERT INTO memory_fts (memory_fts) VALUES ('rebuild')",
-                       "indexing imported memories", err);
-    return SL_OK;
+        s = db_exec(db, "INSERT INTO memory_fts (memory_fts) VALUES ('rebuild')",
+                    "indexing imported memories", err);
+    if (s == SL_OK && segments)
+        s = db_exec(db, "INSERT INTO meeting_segments_fts (meeting_segments_fts) "
+                        "VALUES ('rebuild')",
+                    "indexing imported meetings", err);
+    return s;
 }
 
 sl_status db_import(sl_db *db, const char *path, db_import_counts *counts, sl_error *err)
@@ -222,6 +259,10 @@ sl_status db_erase_all(sl_db *db, sl_error *err)
     if (s == SL_OK && has_table(db, "main", "memory_fts"))
         s = db_exec(db, "INSERT INTO memory_fts (memory_fts) VALUES ('delete-all')", "erasing",
                     err);
+    if (s == SL_OK && has_table(db, "main", "meeting_segments_fts"))
+        s = db_exec(db, "INSERT INTO meeting_segments_fts (meeting_segments_fts) "
+                        "VALUES ('delete-all')",
+                    "erasing", err);
     if (s != SL_OK) {
         db_rollback(db);
         return s;

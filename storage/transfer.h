@@ -20,6 +20,7 @@ sl_status db_export(sl_db *db, const char *path, sl_error *err);
 typedef struct db_import_counts {
     int64_t history, memories, settings, feedback, signs;
     int64_t objects; /* taught object and person descriptors */
+    int64_t meetings;
 } db_import_counts;
 
 /* The file is checked like any database (a corrupt or newer one is refused

@@ -243,7 +243,10 @@ static void test_migration_adds_the_table_to_an_old_database(void **state)
     history_entry h = {.time_ms = 5, .mode = "read", .source = "camera", .text = "kept"};
     assert_int_equal(history_add(f->db, &h, NULL, &err), SL_OK);
     /* Later migrations' tables go too, so that the file is exactly version 2. */
-    raw_exec(f->db->sq, "DROP TABLE sign_examples; DROP TABLE IF EXISTS taught_objects;"
+    raw_exec(f->db->sq, "DROP TABLE IF EXISTS meeting_summaries; DROP TABLE IF EXISTS "
+                        "meeting_speakers; DROP TABLE IF EXISTS meeting_segments_fts; "
+                        "DROP TABLE IF EXISTS meeting_segments; DROP TABLE IF EXISTS meetings;"
+                        "DROP TABLE sign_examples; DROP TABLE IF EXISTS taught_objects;"
                         "DELETE FROM schema_version WHERE version >= 3;"
                         "PRAGMA user_version = 2");
     db_close(f->db);

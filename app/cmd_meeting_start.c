@@ -1,0 +1,211 @@
+/* meeting start: audio (a file, or the microphone in 10-second pieces)
+ * through VAD (Silero with --vad-model, else the energy detector) into
+ * Whisper, one utterance at a time; each recognised segment is printed with
+ * its time and committed to the database at once, so a killed process loses
+ * only the utterance being recognised. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/app_db.h"
+#include "app/app_models.h"
+#include "app/commands.h"
+#include "app/meeting_cmd_internal.h"
+#include "speech/speech.h"
+
+#define VAD_WINDOW 512
+
+typedef struct capture {
+    const app_context *app;
+    sl_db *db;
+    int64_t meeting;
+    whisper_model *model;
+    vad_model *vad; /* NULL: the energy detector */
+    thread_pool *pool;
+    whisper_params params;
+    int64_t segments;
+    int64_t last_t0;
+} capture;
+
+/* Transcribes the speech in pcm (which starts offset_ms into the meeting). */
+static sl_status capture_audio(capture *c, const float *pcm, size_t n, int64_t offset_ms,
+                               sl_error *err)
+{
+    float *probs = NULL;
+    size_t n_probs = 0, n_segs = 0;
+    vad_segment *segs = NULL;
+    int window = c->vad ? vad_model_window(c->vad) : VAD_WINDOW;
+    sl_status st = c->vad ? vad_speech_probs(c->vad, pcm, n, &probs, &n_probs, err)
+                          : vad_energy_probs(pcm, n, window, &probs, &n_probs, err);
+    if (st == SL_OK)
+        st = vad_segments(probs, n_probs, window, NULL, &segs, &n_segs, err);
+    for (size_t i = 0; st == SL_OK && i < n_segs; i++) {
+        size_t a = (size_t)segs[i].t0_cs * (SPEECH_RATE / 100);
+        size_t b = (size_t)segs[i].t1_cs * (SPEECH_RATE / 100);
+        if (b > n)
+            b = n;
+        if (a >= b)
+            continue;
+        whisper_result r = {0};
+        st = whisper_transcribe(c->model, c->pool, pcm + a, b - a, &c->params, NULL, NULL, &r,
+                                err);
+        int64_t base = offset_ms + segs[i].t0_cs * 10, end = offset_ms + segs[i].t1_cs * 10;
+        for (int k = 0; st == SL_OK && k < r.n_segments; k++) {
+            const whisper_segment *w = &r.segments[k];
+            const char *t = w->text ? w->text : "";
+            while (*t == ' ')
+                t++;
+            if (!*t)
+                continue;
+            int64_t t0 = base + (w->t0_ms > 0 ? w->t0_ms : 0);
+            int64_t t1 = base + w->t1_ms;
+            if (t0 > end)
+                t0 = end;
+            if (t1 > end || t1 < t0)
+                t1 = end;
+            if (t0 < c->last_t0)
+                t0 = c->last_t0;
+            if (t1 < t0)
+                t1 = t0;
+            st = meeting_add_segment(c->db, c->meeting, t0, t1, NULL, t, NULL, err);
+            if (st == SL_OK) {
+                char hms[32];
+                meeting_format_time(t0, hms, sizeof hms);
+                printf("[%s] %s\n", hms, t);
+                fflush(stdout);
+                c->segments++;
+                c->last_t0 = t0;
+            }
+        }
+        whisper_result_free(&r);
+        cli_note(c->app, "meeting: %.0f%% of this audio", 100.0 * (double)b / (double)n);
+    }
+    free(segs);
+    free(probs);
+    return st;
+}
+
+int meeting_cmd_start(app_context *app, int argc, char **argv)
+{
+    const char *file = NULL, *title = NULL, *model_flag = NULL, *vad_flag = NULL;
+    bool mic = false;
+    double seconds = 3600;
+    /* resume ID ...: more audio for a stored meeting, after its last segment. */
+    bool resume = strcmp(argv[1], "resume") == 0;
+    long resume_id = 0;
+    if (resume && (argc < 3 || !cli_parse_int(argv[2], 1, 0x7fffffffffffffffL, &resume_id)))
+        return cli_usage_error(&cmd_meeting, "resume needs a meeting number");
+    for (int i = resume ? 3 : 2; i < argc; i++) {
+        const char *a = argv[i];
+        bool has_next = i + 1 < argc;
+        if (strcmp(a, "--mic") == 0)
+            mic = true;
+        else if (strcmp(a, "--title") == 0 && has_next)
+            title = argv[++i];
+        else if ((strcmp(a, "-m") == 0 || strcmp(a, "--model") == 0) && has_next)
+            model_flag = argv[++i];
+        else if (strcmp(a, "--vad-model") == 0 && has_next)
+            vad_flag = argv[++i];
+        else if (strcmp(a, "--seconds") == 0 && has_next) {
+            if (!cli_parse_double(argv[++i], 1, 86400, &seconds))
+                return cli_usage_error(&cmd_meeting, "--seconds needs 1 to 86400");
+        } else if (a[0] == '-' && a[1])
+            return cli_usage_error(&cmd_meeting, "start: unknown option '%s'", a);
+        else if (!file)
+            file = a;
+        else
+            return cli_usage_error(&cmd_meeting, "start takes one FILE");
+    }
+    if (!file && !mic)
+        mic = true;
+    if (file && mic)
+        return cli_usage_error(&cmd_meeting, "give either FILE or --mic, not both");
+    sl_error err = {0};
+    char *model_path = NULL, *vad_path = NULL;
+    app_find_model(MODEL_WHISPER, model_flag, &model_path);
+    if (!model_path) {
+        sl_fail(&err, SL_ERR_MODEL,
+                "meeting start needs a Whisper model: get one with "
+                "'scripts/get-models.sh whisper-base' or give -m ggml-base.en.bin");
+        return cli_fail(&err);
+    }
+    if (vad_flag)
+        app_find_model(MODEL_VAD, vad_flag, &vad_path);
+    capture c = {.app = app};
+    sl_status st = whisper_model_load(model_path, &c.model, &err);
+    if (st == SL_OK && !c.model->has_weights)
+        st = sl_fail(&err, SL_ERR_MODEL, "%s: holds a vocabulary but no weights", model_path);
+    if (st == SL_ERR_FORMAT || st == SL_ERR_UNSUPPORTED)
+        err.code = st = SL_ERR_MODEL;
+    if (st == SL_OK && vad_path)
+        st = vad_model_load(vad_path, &c.vad, &err);
+    pcm_f32 audio = {0};
+    if (st == SL_OK && file)
+        st = audio_load_file(file, &audio, &err);
+    if (st == SL_OK)
+        st = thread_pool_create(app->threads, &c.pool, &err);
+    int rc = EXIT_OK;
+    if (st != SL_OK)
+        rc = cli_fail(&err);
+    if (rc == EXIT_OK)
+        rc = app_db_open(app, &c.db);
+    if (rc == EXIT_OK) {
+        c.params = whisper_default_params(WHISPER_STRATEGY_GREEDY);
+        c.params.language = "en";
+        c.params.reference_threads = thread_pool_threads(c.pool) > 1 ? 2 : 1;
+        int64_t offset_ms = 0;
+        if (resume) {
+            meeting_segments old;
+            c.meeting = resume_id;
+            st = meeting_segments_get(c.db, c.meeting, &old, &err);
+            /* A second of pause between the old audio and the new. */
+            for (size_t i = 0; st == SL_OK && i < old.count; i++)
+                if (old.items[i].t1_ms + 1000 > offset_ms)
+                    offset_ms = old.items[i].t1_ms + 1000;
+            c.last_t0 = old.count ? old.items[old.count - 1].t0_ms : 0;
+            if (st == SL_OK)
+                meeting_segments_free(&old);
+            if (st == SL_OK) {
+                printf("Meeting %" PRId64 " resumed at %" PRId64 " ms.\n", c.meeting, offset_ms);
+                fflush(stdout);
+            }
+        } else {
+            st = meeting_create(c.db, title ? title : (file ? file : "meeting"), 0, &c.meeting,
+                                &err);
+            if (st == SL_OK) {
+                printf("Meeting %" PRId64 " started.\n", c.meeting);
+                fflush(stdout);
+            }
+        }
+        if (st == SL_OK && file) {
+            st = capture_audio(&c, audio.samples, audio.count, offset_ms, &err);
+        } else if (st == SL_OK) {
+            /* The microphone in 10-second pieces; an utterance across a piece
+             * boundary is recognised as two. */
+            for (double done = 0; st == SL_OK && done < seconds; done += 10) {
+                pcm_f32 piece = {0};
+                st = audio_in_record(seconds - done < 10 ? seconds - done : 10, &piece, &err);
+                if (st == SL_OK)
+                    st = capture_audio(&c, piece.samples, piece.count,
+                                       offset_ms + (int64_t)(done * 1000), &err);
+                pcm_f32_free(&piece);
+            }
+        }
+        if (st == SL_OK)
+            st = meeting_end(c.db, c.meeting, 0, &err);
+        if (st != SL_OK)
+            rc = cli_fail(&err);
+        else
+            cli_note(app, "meeting %" PRId64 ": %" PRId64 " segments stored", c.meeting,
+                     c.segments);
+    }
+    db_close(c.db);
+    thread_pool_destroy(c.pool);
+    pcm_f32_free(&audio);
+    vad_model_free(c.vad);
+    whisper_model_free(c.model);
+    free(model_path);
+    free(vad_path);
+    return rc;
+}
