@@ -24,5 +24,6 @@ extern const command cmd_hands;
 extern const command cmd_teach;
 extern const command cmd_sign;
 extern const command cmd_transcribe;
+extern const command cmd_appliance;
 
 #endif
