@@ -5,6 +5,7 @@
 /* The order here is the order of `sightline --help`: the everyday modes
  * first, then housekeeping. */
 const command *const sightline_commands[] = {
+    &cmd_appliance,
     &cmd_read,
     &cmd_describe,
     &cmd_ask,

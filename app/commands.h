@@ -26,5 +26,6 @@ extern const command cmd_sign;
 extern const command cmd_transcribe;
 extern const command cmd_meeting;
 extern const command cmd_search;
+extern const command cmd_appliance;
 
 #endif

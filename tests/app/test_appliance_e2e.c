@@ -1,0 +1,164 @@
+/* The appliance end to end under Xvfb: on a still picture of a street sign,
+ * the scripted read key gives a spoken answer (a WAV in the audio sink) and
+ * a screen on which the answer can be read back by OCR, with text to
+ * background contrast of at least 7:1 measured from the pixels. */
+#include "app/appliance_core.h"
+#include "speech/speech.h"
+#include "tests/support.h"
+#include "vision/vision.h"
+
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *program;
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+#define WIN_W 1280
+#define WIN_H 800
+
+/* The answer area: below the preview, which takes the top 2/5 of the
+ * window (app/appliance_screen.c), and above the status line. */
+#define ANSWER_TOP (WIN_H * 2 / 5)
+#define ANSWER_BOTTOM (WIN_H - 60)
+
+static void test_read_key_end_to_end(void **state)
+{
+    (void)state;
+    const char *sign_path = asset_path("samples/street-sign.png");
+    if (!sign_path) {
+        skip();
+        return;
+    }
+    char sign[1024];
+    snprintf(sign, sizeof sign, "%s", sign_path);
+    char *dir = temp_dir_create();
+    assert_non_null(dir);
+    char sink[1100], shot[1100], cmd[4096];
+    snprintf(sink, sizeof sink, "%s/sink", dir);
+    snprintf(shot, sizeof shot, "%s/shot.png", dir);
+    assert_int_equal(mkdir(sink, 0700), 0);
+    snprintf(cmd, sizeof cmd,
+             "xvfb-run -a -s '-screen 0 1280x800x24' '%s' --db '%s/db.sqlite' -q appliance "
+             "--source 'still:%s' --window %dx%d --audio-sink '%s' "
+             "--script 'r,wait,shot:%s,q'",
+             program, dir, sign, WIN_W, WIN_H, sink, shot);
+    char *out = NULL, *err = NULL;
+    int rc = run_command(cmd, &out, &err);
+    if (rc != 0)
+        fprintf(stderr, "exit %d\nstdout: %s\nstderr: %s\n", rc, out ? out : "",
+                err ? err : "");
+    assert_int_equal(rc, 0);
+    free(out);
+    free(err);
+
+    /* The acknowledgement and the answer were both spoken. */
+    char pattern[1200];
+    glob_t g;
+    snprintf(pattern, sizeof pattern, "%s/*-read.wav", sink);
+    assert_int_equal(glob(pattern, 0, NULL, &g), 0);
+    assert_int_equal(g.gl_pathc, 1);
+    globfree(&g);
+    snprintf(pattern, sizeof pattern, "%s/*-read-answer.wav", sink);
+    assert_int_equal(glob(pattern, 0, NULL, &g), 0);
+    assert_int_equal(g.gl_pathc, 1);
+    pcm_s16 pcm = {0};
+    assert_int_equal(wav_read(g.gl_pathv[0], &pcm, NULL), SL_OK);
+    globfree(&g);
+    double seconds = (double)pcm.frames / pcm.rate;
+    /* "MAIN STREET Airport 12 km" at 175 words a minute: about 2-3 s. */
+    assert_true(seconds > 1.0 && seconds < 8.0);
+    int peak = 0;
+    for (size_t i = 0; i < pcm.frames * (size_t)pcm.channels; i++)
+        peak = abs(pcm.samples[i]) > peak ? abs(pcm.samples[i]) : peak;
+    assert_true(peak > 3000);
+    pcm_s16_free(&pcm);
+
+    frame f = {0};
+    assert_int_equal(frame_load_image(shot, &f, NULL), SL_OK);
+    assert_int_equal(f.width, WIN_W);
+    assert_int_equal(f.height, WIN_H);
+    /* OCR the answer area only: the preview shows the sign too. */
+    frame area = {0};
+    assert_int_equal(frame_alloc(&area, WIN_W, ANSWER_BOTTOM - ANSWER_TOP, NULL), SL_OK);
+    for (int y = 0; y < area.height; y++)
+        memcpy(area.pixels + (size_t)y * area.stride,
+               f.pixels + (size_t)(y + ANSWER_TOP) * f.stride, (size_t)WIN_W * 3);
+    ocr_engine *ocr = NULL;
+    assert_int_equal(ocr_open(NULL, &ocr, NULL), SL_OK);
+    ocr_result r = {0};
+    assert_int_equal(ocr_read_frame(ocr, &area, &r, NULL), SL_OK);
+    char *text = ocr_result_text(&r);
+    assert_non_null(text);
+    fprintf(stderr, "screen reads: %s\n", text);
+    assert_non_null(strstr(text, "MAIN STREET"));
+    free(text);
+    ocr_result_free(&r);
+    ocr_close(ocr);
+
+    /* Background: the most common colour of the answer area; text: the
+     * most common colour among pixels far from it (anti-aliased edges are
+     * mixtures and rarer than the glyphs' solid cores). */
+    size_t n = (size_t)area.width * area.height;
+    uint32_t *px = malloc(n * sizeof *px);
+    assert_non_null(px);
+    for (int y = 0; y < area.height; y++)
+        for (int x = 0; x < area.width; x++) {
+            const uint8_t *p = area.pixels + (size_t)y * area.stride + (size_t)x * 3;
+            px[(size_t)y * area.width + x] = (uint32_t)(p[0] << 16) | (uint32_t)(p[1] << 8) | p[2];
+        }
+    qsort(px, n, sizeof *px, cmp_u32);
+    long best_bg = 0, best_fg = 0;
+    uint32_t bg = 0, fg = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        appliance_rgb bgc0 = {(uint8_t)(bg >> 16), (uint8_t)(bg >> 8), (uint8_t)bg};
+        for (size_t i = 0; i < n;) {
+            size_t j = i;
+            while (j < n && px[j] == px[i])
+                j++;
+            long run = (long)(j - i);
+            appliance_rgb cc = {(uint8_t)(px[i] >> 16), (uint8_t)(px[i] >> 8), (uint8_t)px[i]};
+            if (pass == 0 && run > best_bg)
+                best_bg = run, bg = px[i];
+            if (pass == 1 && run > best_fg && wcag_contrast(cc, bgc0) > 3.0)
+                best_fg = run, fg = px[i];
+            i = j;
+        }
+    }
+    free(px);
+    appliance_rgb bgc = {(uint8_t)(bg >> 16), (uint8_t)(bg >> 8), (uint8_t)bg};
+    appliance_rgb fgc = {(uint8_t)(fg >> 16), (uint8_t)(fg >> 8), (uint8_t)fg};
+    double contrast = wcag_contrast(fgc, bgc);
+    fprintf(stderr, "text #%06x (%ld px) on #%06x (%ld px): contrast %.2f:1\n", fg, best_fg,
+            bg, best_bg, contrast);
+    assert_true(best_fg > 2000); /* real text, not a few stray pixels */
+    assert_true(contrast >= 7.0);
+    frame_free(&area);
+    frame_free(&f);
+    temp_dir_remove(dir);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s SIGHTLINE\n", argv[0]);
+        return 2;
+    }
+    program = argv[1];
+    if (system("command -v Xvfb >/dev/null 2>&1 && command -v xvfb-run >/dev/null 2>&1") != 0) {
+        fprintf(stderr, "Xvfb or xvfb-run is not installed: skipped\n");
+        return 77;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_read_key_end_to_end),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
