@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "app/cli.h"
+#include "app/app_models.h"
 #include "app/commands.h"
 #include "app/json.h"
 #include "speech/speech.h"
@@ -182,10 +183,21 @@ static int run_transcribe(app_context *app, int argc, char **argv)
     if (file && mic)
         return cli_usage_error(cmd, "give either FILE or --mic, not both");
     sl_error err = {0};
+    /* -m, else the config file, else the models folder (app/app_models.h). */
+    static char found_path[4096];
+    if (!model_path) {
+        char *found = NULL;
+        app_find_model(MODEL_WHISPER, NULL, &found);
+        if (found && strlen(found) < sizeof found_path) {
+            strcpy(found_path, found);
+            model_path = found_path;
+        }
+        free(found);
+    }
     if (!model_path) {
         sl_fail(&err, SL_ERR_MODEL,
-                "no Whisper model: free-form transcription needs one (-m ggml-base.en.bin, "
-                "whisper.cpp's model files)");
+                "no Whisper model: free-form transcription needs one (scripts/get-models.sh "
+                "whisper-base installs ggml-base.en.bin; or give -m FILE)");
         return cli_fail(&err);
     }
 
