@@ -171,3 +171,25 @@ void copy_file(const char *from, const char *to)
     assert_int_equal(write_file_bytes(to, bytes, n), 0);
     free(bytes);
 }
+
+int db_fixture_setup(void **state)
+{
+    db_fixture *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    f->dir = temp_dir_create();
+    f->path = path_join(f->dir, "user.db");
+    sl_error err;
+    assert_int_equal(db_open(f->path, &f->db, &err), SL_OK);
+    *state = f;
+    return 0;
+}
+
+int db_fixture_teardown(void **state)
+{
+    db_fixture *f = *state;
+    db_close(f->db);
+    free(f->path);
+    temp_dir_remove(f->dir);
+    free(f);
+    return 0;
+}

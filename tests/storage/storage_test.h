@@ -58,4 +58,14 @@ void make_db_with_history(const char *path, int n);
 /* Copies a file byte for byte (mode 0600). */
 void copy_file(const char *from, const char *to);
 
+/* A fresh database in a temporary folder, for cmocka setup/teardown. */
+typedef struct db_fixture {
+    char *dir;
+    char *path;
+    sl_db *db;
+} db_fixture;
+
+int db_fixture_setup(void **state);
+int db_fixture_teardown(void **state);
+
 #endif

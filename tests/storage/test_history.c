@@ -6,33 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct fixture {
-    char *dir;
-    char *path;
-    sl_db *db;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    f->dir = temp_dir_create();
-    f->path = path_join(f->dir, "h.db");
-    sl_error err;
-    assert_int_equal(db_open(f->path, &f->db, &err), SL_OK);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    db_close(f->db);
-    free(f->path);
-    temp_dir_remove(f->dir);
-    free(f);
-    return 0;
-}
+typedef db_fixture fixture;
+#define setup db_fixture_setup
+#define teardown db_fixture_teardown
 
 static int64_t add(sl_db *db, int64_t time_ms, const char *mode, const char *source,
                    const char *text, int64_t duration_ms)
