@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
-ninja -C build sightline >/dev/null
+ninja -C build app/sightline tests/sightline-gen-model >/dev/null
 
 out=demo-out
 mkdir -p "$out"
