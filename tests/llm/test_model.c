@@ -10,41 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- a tiny reader for the golden JSON: number arrays by key ---- */
-
-/* The numbers of the array that follows "key": in text; malloc'ed. */
-static double *json_numbers(const char *text, const char *key, int *count)
-{
-    char pat[64];
-    snprintf(pat, sizeof pat, "\"%s\"", key);
-    const char *p = strstr(text, pat);
-    *count = 0;
-    if (!p)
-        return NULL;
-    p = strchr(p + strlen(pat), '[');
-    if (!p)
-        return NULL;
-    p++;
-    int cap = 1024, n = 0;
-    double *v = malloc((size_t)cap * sizeof *v);
-    for (;;) {
-        while (*p == ' ' || *p == '\n' || *p == ',' || *p == '\r' || *p == '\t')
-            p++;
-        if (*p == ']' || !*p)
-            break;
-        char *end;
-        double d = strtod(p, &end);
-        assert_true(end != p);
-        if (n == cap) {
-            cap *= 2;
-            v = realloc(v, (size_t)cap * sizeof *v);
-        }
-        v[n++] = d;
-        p = end;
-    }
-    *count = n;
-    return v;
-}
+/* The golden JSON's number arrays, through tests/support.h. */
+#define json_numbers json_number_array
 
 typedef struct golden {
     int n_prompt, n_logits, n_greedy, n_gap;
