@@ -18,6 +18,12 @@
  *                                    2 threads) / our best at 2 threads
  *   vlm500m_encode_tile_bf16_t2      SmolVLM-500M's mmproj (the same encoder,
  *                                    projected to 960): ms per tile
+ *   vlm{256m,500m}_first_token_{ggml,bf16}_t2  picture (640x480, one tile and
+ *                                    the overview) to the first token's logits
+ *                                    through a SmolLM2-135M/360M-shaped Q8_0
+ *                                    text model, as describe's first pass
+ *   vlm256m_first_token_*_vs_llamacpp_t2  that / llama.cpp's 3.7 s (goal 0.8)
+ *   vlm{256m,500m}_decode_{ggml,bf16}_t2  tokens per second after it
  * The machine is shared: compare figures from quiet runs only. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,9 +32,12 @@
 #include <unistd.h>
 
 #include "tests/vision/test_vlm_gen.h"
+#include "tests/tools/model_gen.h"
 #include "vision/vision.h"
 
 #define LLAMACPP_TILE_MS 1780.0
+/* anchors.md: picture to first token, 3.7-4.1 s; the faster end */
+#define LLAMACPP_FIRST_TOKEN_MS 3700.0
 
 static double now_ms(void)
 {
@@ -48,6 +57,85 @@ static int die(const sl_error *err)
 {
     fprintf(stderr, "bench_vlm: %s\n", err->msg);
     return 1;
+}
+
+/* Picture to first token as describe's first pass runs it: the 640x480
+ * frame cut to one tile plus the overview, both encoded, a short prompt
+ * around them through a SmolLM2-135M-shaped Q8_0 text model (the text half
+ * of SmolVLM-256M, generated here), then the first token's logits; then
+ * the decode rate. At both encoder precisions, 2 threads. */
+static int time_to_first_token(const clip_model *m, const frame *f, thread_pool *pool,
+                               const char *preset, const char *label)
+{
+    sl_error err = {0};
+    char dir[] = "/tmp/sl_bench_vlm_text_XXXXXX", path[256];
+    if (!mkdtemp(dir))
+        return 1;
+    snprintf(path, sizeof path, "%s/text-q8_0.gguf", dir);
+    model_gen_spec spec;
+    model_gen_preset(preset, &spec);
+    spec.distinct_rows = 16;
+    llm_model *lm = NULL;
+    llm_context *ctx = NULL;
+    sl_status st = model_gen_write(&spec, path, &err);
+    if (st == SL_OK)
+        st = llm_model_load(path, NULL, &lm, &err);
+    unlink(path);
+    rmdir(dir);
+    if (st == SL_OK)
+        st = llm_context_create(lm, 1024, LLM_KV_TYPE_DEFAULT, pool, &ctx, &err);
+    if (st != SL_OK)
+        return die(&err);
+    int n_vocab = llm_model_n_vocab(lm);
+    float *logits = malloc((size_t)n_vocab * sizeof *logits);
+    float *embd = malloc((size_t)clip_tokens_per_tile(m) * (size_t)clip_n_embd_out(m) *
+                         sizeof *embd);
+    int32_t text[24];
+    for (int i = 0; i < 24; i++)
+        text[i] = 100 + 37 * i;
+    const matmul_precision precisions[2] = {MATMUL_PRECISION_GGML, MATMUL_PRECISION_BF16};
+    const char *names[2] = {"ggml", "bf16"};
+    for (int p = 0; p < 2; p++) {
+        clip_encoder *enc = NULL;
+        if (clip_encoder_create(m, pool, &enc, &err) != SL_OK)
+            return die(&err);
+        clip_encoder_set_precision(enc, precisions[p]);
+        double best = 1e30, best_tg = 0;
+        for (int r = 0; r < 2; r++) {
+            llm_context_reset(ctx);
+            double t0 = now_ms();
+            clip_tiles tiles;
+            if (clip_preprocess(m, f, clip_image_size(m), &tiles, &err) != SL_OK ||
+                llm_decode(ctx, text, 8, NULL, &err) != SL_OK)
+                return die(&err);
+            for (int t = 0; t < tiles.n_tiles; t++)
+                if (clip_encoder_run(enc, clip_tiles_tile(&tiles, t), embd, &err) != SL_OK ||
+                    llm_decode_embd(ctx, embd, clip_tokens_per_tile(m), NULL, &err) != SL_OK)
+                    return die(&err);
+            if (llm_decode(ctx, text + 8, 16, logits, &err) != SL_OK)
+                return die(&err);
+            int32_t tok = llm_argmax(logits, n_vocab);
+            double t1 = now_ms();
+            best = t1 - t0 < best ? t1 - t0 : best;
+            for (int i = 0; i < 32; i++)
+                if (llm_decode(ctx, &tok, 1, logits, &err) != SL_OK)
+                    return die(&err);
+            double tg = 32000.0 / (now_ms() - t1);
+            best_tg = tg > best_tg ? tg : best_tg;
+            clip_tiles_free(&tiles);
+        }
+        printf("%s_first_token_%s_t2: %.0f ms\n", label, names[p], best);
+        if (strcmp(label, "vlm256m") == 0)
+            printf("%s_first_token_%s_vs_llamacpp_t2: %.2f x of its time\n", label, names[p],
+                   best / LLAMACPP_FIRST_TOKEN_MS);
+        printf("%s_decode_%s_t2: %.1f tok/s\n", label, names[p], best_tg);
+        clip_encoder_free(enc);
+    }
+    free(embd);
+    free(logits);
+    llm_context_free(ctx);
+    llm_model_free(lm);
+    return 0;
 }
 
 int main(void)
@@ -171,11 +259,15 @@ int main(void)
     }
     printf("vlm500m_encode_tile_bf16_t2: %.1f ms\n", t500);
     clip_encoder_free(enc);
-    thread_pool_destroy(pool2);
-    clip_model_free(m500);
     free(out);
     clip_tiles_free(&tiles);
+
+    int rc = time_to_first_token(m, &f, pool2, "smollm2-135m", "vlm256m");
+    if (rc == 0)
+        rc = time_to_first_token(m500, &f, pool2, "smollm2-360m", "vlm500m");
+    clip_model_free(m500);
+    thread_pool_destroy(pool2);
     frame_free(&f);
     clip_model_free(m);
-    return 0;
+    return rc;
 }

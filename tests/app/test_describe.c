@@ -186,17 +186,22 @@ static void test_bad_pairs(void **state)
     assert_non_null(strstr(r.err, "mmproj"));
     cli_result_free(&r);
 
-    /* A text model of another width than the projector's output. */
-    REQUIRE_SHARED(other, "fixtures/llm/tiny-spm-q8_0.gguf");
-    char *o = strdup(other);
-    snprintf(args, sizeof args, "describe '%s/test.png' -m '%s' --mmproj '%s'", e->vdir, o,
+    /* A text model of another width (128) than the projector's output (256),
+     * written by the project's generator. */
+    REQUIRE_SHARED(vocab_path, "fixtures/vocab/ggml-vocab-gpt-2.gguf");
+    char *vocab = strdup(vocab_path); /* the path helpers share one buffer */
+    char narrow[4200], gen[8600];
+    snprintf(narrow, sizeof narrow, "%s/narrow.gguf", e->dir);
+    snprintf(gen, sizeof gen, "'%s' --preset tiny --dim 128 --ff 256 --vocab-from '%s' '%s'",
+             build_path("tests/sightline-gen-model"), vocab, narrow);
+    free(vocab);
+    assert_int_equal(run_command(gen, NULL, NULL), 0);
+    snprintf(args, sizeof args, "describe '%s/test.png' -m '%s' --mmproj '%s'", e->vdir, narrow,
              e->mmproj);
     r = run(e, "%s", args, NULL);
-    free(o);
-    if (r.status != 0) { /* same width (256) would be a valid pairing of shapes */
-        assert_int_equal(r.status, 6);
-        assert_int_equal(count_lines(r.err), 1);
-    }
+    assert_int_equal(r.status, 6);
+    assert_int_equal(count_lines(r.err), 1);
+    assert_non_null(strstr(r.err, "not a pair"));
     cli_result_free(&r);
 
     snprintf(args, sizeof args, "describe '%s' -m '%s' --mmproj '%s'",
