@@ -11,79 +11,23 @@
 #include "app/app_db.h"
 #include "app/app_models.h"
 #include "app/commands.h"
+#include "app/meeting_capture.h"
 #include "app/meeting_cmd_internal.h"
 #include "speech/speech.h"
 
-#define VAD_WINDOW 512
-
-typedef struct capture {
-    const app_context *app;
-    sl_db *db;
-    int64_t meeting;
-    whisper_model *model;
-    vad_model *vad; /* NULL: the energy detector */
-    thread_pool *pool;
-    whisper_params params;
-    int64_t segments;
-    int64_t last_t0;
-} capture;
-
-/* Transcribes the speech in pcm (which starts offset_ms into the meeting). */
-static sl_status capture_audio(capture *c, const float *pcm, size_t n, int64_t offset_ms,
-                               sl_error *err)
+static void print_segment(void *ctx, int64_t t0_ms, int64_t t1_ms, const char *text)
 {
-    float *probs = NULL;
-    size_t n_probs = 0, n_segs = 0;
-    vad_segment *segs = NULL;
-    int window = c->vad ? vad_model_window(c->vad) : VAD_WINDOW;
-    sl_status st = c->vad ? vad_speech_probs(c->vad, pcm, n, &probs, &n_probs, err)
-                          : vad_energy_probs(pcm, n, window, &probs, &n_probs, err);
-    if (st == SL_OK)
-        st = vad_segments(probs, n_probs, window, NULL, &segs, &n_segs, err);
-    for (size_t i = 0; st == SL_OK && i < n_segs; i++) {
-        size_t a = (size_t)segs[i].t0_cs * (SPEECH_RATE / 100);
-        size_t b = (size_t)segs[i].t1_cs * (SPEECH_RATE / 100);
-        if (b > n)
-            b = n;
-        if (a >= b)
-            continue;
-        whisper_result r = {0};
-        st = whisper_transcribe(c->model, c->pool, pcm + a, b - a, &c->params, NULL, NULL, &r,
-                                err);
-        int64_t base = offset_ms + segs[i].t0_cs * 10, end = offset_ms + segs[i].t1_cs * 10;
-        for (int k = 0; st == SL_OK && k < r.n_segments; k++) {
-            const whisper_segment *w = &r.segments[k];
-            const char *t = w->text ? w->text : "";
-            while (*t == ' ')
-                t++;
-            if (!*t)
-                continue;
-            int64_t t0 = base + (w->t0_ms > 0 ? w->t0_ms : 0);
-            int64_t t1 = base + w->t1_ms;
-            if (t0 > end)
-                t0 = end;
-            if (t1 > end || t1 < t0)
-                t1 = end;
-            if (t0 < c->last_t0)
-                t0 = c->last_t0;
-            if (t1 < t0)
-                t1 = t0;
-            st = meeting_add_segment(c->db, c->meeting, t0, t1, NULL, t, NULL, err);
-            if (st == SL_OK) {
-                char hms[32];
-                meeting_format_time(t0, hms, sizeof hms);
-                printf("[%s] %s\n", hms, t);
-                fflush(stdout);
-                c->segments++;
-                c->last_t0 = t0;
-            }
-        }
-        whisper_result_free(&r);
-        cli_note(c->app, "meeting: %.0f%% of this audio", 100.0 * (double)b / (double)n);
-    }
-    free(segs);
-    free(probs);
-    return st;
+    (void)ctx;
+    (void)t1_ms;
+    char hms[32];
+    meeting_format_time(t0_ms, hms, sizeof hms);
+    printf("[%s] %s\n", hms, text);
+    fflush(stdout);
+}
+
+static void note_progress(void *ctx, double fraction)
+{
+    cli_note(ctx, "meeting: %.0f%% of this audio", 100.0 * fraction);
 }
 
 int meeting_cmd_start(app_context *app, int argc, char **argv)
@@ -132,7 +76,7 @@ int meeting_cmd_start(app_context *app, int argc, char **argv)
     }
     if (vad_flag)
         app_find_model(MODEL_VAD, vad_flag, &vad_path);
-    capture c = {.app = app};
+    meeting_capture c = {.on_segment = print_segment, .on_progress = note_progress, .ctx = app};
     sl_status st = whisper_model_load(model_path, &c.model, &err);
     if (st == SL_OK && !c.model->has_weights)
         st = sl_fail(&err, SL_ERR_MODEL, "%s: holds a vocabulary but no weights", model_path);
@@ -179,7 +123,7 @@ int meeting_cmd_start(app_context *app, int argc, char **argv)
             }
         }
         if (st == SL_OK && file) {
-            st = capture_audio(&c, audio.samples, audio.count, offset_ms, &err);
+            st = meeting_capture_audio(&c, audio.samples, audio.count, offset_ms, &err);
         } else if (st == SL_OK) {
             /* The microphone in 10-second pieces; an utterance across a piece
              * boundary is recognised as two. */
@@ -187,7 +131,7 @@ int meeting_cmd_start(app_context *app, int argc, char **argv)
                 pcm_f32 piece = {0};
                 st = audio_in_record(seconds - done < 10 ? seconds - done : 10, &piece, &err);
                 if (st == SL_OK)
-                    st = capture_audio(&c, piece.samples, piece.count,
+                    st = meeting_capture_audio(&c, piece.samples, piece.count,
                                        offset_ms + (int64_t)(done * 1000), &err);
                 pcm_f32_free(&piece);
             }
