@@ -1,4 +1,5 @@
 /* Why segments are stored one by one: see meeting_capture.h. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "app/meeting_capture.h"
