@@ -30,9 +30,12 @@
  * that fails while a -wal or journal has appeared meanwhile (another process
  * creating the same new database) is repeated with locks.
  *
- * For SQLCipher: the key goes right after sqlite3_open_v2 in open_sqlite, and
- * check_header must be skipped for an encrypted file (its header is
- * encrypted); everything else is unchanged. */
+ * Encryption (SQLCipher builds): open_sqlite applies the key right after
+ * sqlite3_open_v2, before anything is read, on every connection, the checking
+ * one included. An encrypted file has no readable header (SQLCipher encrypts
+ * the first page but its 16-byte salt), so check_header checks only that it
+ * is not a plain database; check_contents then reads the schema first, and
+ * SQLite's "not a database" there means the key does not decrypt it. */
 #include "storage/db_internal.h"
 #include "storage/migrations_internal.h"
 
@@ -272,6 +275,47 @@ sl_status db_query_int64(sl_db *db, const char *sql, long long *value, const cha
     return s;
 }
 
+/* ---- encryption ---- */
+
+int db_encryption_available(void)
+{
+#ifdef SL_STORAGE_SQLCIPHER
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+#ifndef SL_STORAGE_SQLCIPHER
+static sl_status fail_no_encryption(const char *path, sl_error *err)
+{
+    return sl_fail(err, SL_ERR_DB,
+                   "%s: a passphrase was given but this sightline was built without encryption "
+                   "(meson setup -Dencryption=true links SQLCipher)",
+                   path);
+}
+#endif
+
+sl_status db_file_is_encrypted(const char *path, int *encrypted, sl_error *err)
+{
+    *encrypted = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            return SL_OK;
+        return sl_fail(err, SL_ERR_IO, "%s: cannot read the database: %s", path,
+                       strerror(errno));
+    }
+    struct stat st;
+    char h[sizeof sqlite_magic];
+    ssize_t n = 0;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+        n = pread(fd, h, sizeof h, 0);
+    close(fd);
+    *encrypted = n > 0 && !(n == (ssize_t)sizeof h && memcmp(h, sqlite_magic, sizeof h) == 0);
+    return SL_OK;
+}
+
 /* ---- the checks ---- */
 
 typedef struct side_files {
@@ -303,8 +347,8 @@ static uint32_t be32(const unsigned char *p)
 }
 
 /* The file's own bytes, before SQLite sees it. *size gets its length. */
-static sl_status check_header(const char *path, const side_files *sf, long long *size,
-                              sl_error *err)
+static sl_status check_header(const char *path, const side_files *sf, int keyed,
+                              long long *size, sl_error *err)
 {
     /* O_NONBLOCK: a FIFO given as the path must not hang the open. */
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -341,10 +385,20 @@ static sl_status check_header(const char *path, const side_files *sf, long long 
     close(fd);
     if (*size == 0)
         return SL_OK;
-    if (got < sizeof sqlite_magic || memcmp(h, sqlite_magic, sizeof sqlite_magic) != 0)
+    int plain = got >= sizeof sqlite_magic && memcmp(h, sqlite_magic, sizeof sqlite_magic) == 0;
+    if (keyed && plain)
         return sl_fail(err, SL_ERR_DB,
-                       "%s: not a SQLite database (it does not start with the SQLite header)",
-                       path);
+                       "%s: the database is not encrypted; open it without a passphrase", path);
+    if (keyed)
+        return SL_OK; /* an encrypted header: SQLCipher checks it with the key */
+    if (!plain)
+        return sl_fail(err, SL_ERR_DB,
+                       "%s: not a SQLite database (it does not start with the SQLite header)%s",
+                       path,
+                       db_encryption_available()
+                           ? "; if it is an encrypted sightline database, give its passphrase"
+                           : "; if it is an encrypted sightline database, this sightline was "
+                             "built without encryption (meson setup -Dencryption=true)");
     if (got < sizeof h)
         return fail_corrupt(path, err, "the file is %zu bytes, shorter than a SQLite header",
                             got);
@@ -379,9 +433,10 @@ static sl_status check_header(const char *path, const side_files *sf, long long 
 /* Opens a connection through a URI. The SQLCipher key would go right after
  * sqlite3_open_v2. */
 static sl_status open_sqlite(const char *path, const char *params, int flags,
-                             int busy_timeout_ms, sqlite3 **out, sl_error *err)
+                             const sl_db *o, sqlite3 **out, sl_error *err)
 {
     *out = NULL;
+    int busy_timeout_ms = o->busy_timeout_ms;
     char *uri = db_path_uri(path, params);
     if (!uri)
         return sl_fail(err, SL_ERR_NOMEM, "%s: out of memory", path);
@@ -392,6 +447,19 @@ static sl_status open_sqlite(const char *path, const char *params, int flags,
         sl_status s = db_fail_sqlite(path, sq, rc, busy_timeout_ms, "opening the database", err);
         sqlite3_close(sq);
         return s;
+    }
+    if (o->key) {
+#ifdef SL_STORAGE_SQLCIPHER
+        rc = sqlite3_key(sq, o->key, (int)o->key_len);
+        if (rc != SQLITE_OK) {
+            sl_status s = db_fail_sqlite(path, sq, rc, busy_timeout_ms, "applying the key", err);
+            sqlite3_close(sq);
+            return s;
+        }
+#else
+        sqlite3_close(sq);
+        return fail_no_encryption(path, err);
+#endif
     }
     sqlite3_extended_result_codes(sq, 1);
     sqlite3_busy_timeout(sq, busy_timeout_ms);
@@ -406,11 +474,10 @@ static sl_status open_sqlite(const char *path, const char *params, int flags,
 /* A crash in rollback-journal mode leaves a "hot" journal that a read-only
  * connection refuses to read past (SQLITE_READONLY_ROLLBACK). Reading the
  * schema through a writable connection makes SQLite roll it back. */
-static sl_status roll_back_hot_journal(const char *path, int busy_timeout_ms, sl_error *err)
+static sl_status roll_back_hot_journal(const char *path, const sl_db *o, sl_error *err)
 {
-    sl_db c = {.path = (char *)path, .busy_timeout_ms = busy_timeout_ms};
-    sl_status s = open_sqlite(path, "mode=rw", SQLITE_OPEN_READWRITE, busy_timeout_ms, &c.sq,
-                              err);
+    sl_db c = *o;
+    sl_status s = open_sqlite(path, "mode=rw", SQLITE_OPEN_READWRITE, o, &c.sq, err);
     if (s != SL_OK)
         return s;
     long long n = 0;
@@ -446,15 +513,25 @@ static sl_status quick_check(sl_db *c, sl_error *err)
 
 /* Everything SQLite can tell through a read-only connection. *hot_journal is
  * set when a rollback journal must be rolled back first. */
-static sl_status check_contents(const char *path, int immutable, int busy_timeout_ms,
+static sl_status check_contents(const char *path, int immutable, const sl_db *o,
                                 int *hot_journal, sl_error *err)
 {
     *hot_journal = 0;
-    sl_db c = {.path = (char *)path, .busy_timeout_ms = busy_timeout_ms};
+    sl_db c = *o;
     sl_status s = open_sqlite(path, immutable ? "mode=ro&immutable=1" : "mode=ro",
-                              SQLITE_OPEN_READONLY, busy_timeout_ms, &c.sq, err);
+                              SQLITE_OPEN_READONLY, o, &c.sq, err);
     if (s != SL_OK)
         return s;
+    if (o->key) {
+        /* The first read decrypts page 1: "not a database" here is a key
+         * that does not fit (or a file that is no database at all). */
+        int krc = sqlite3_exec(c.sq, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+        if ((krc & 0xff) == SQLITE_NOTADB) {
+            sqlite3_close(c.sq);
+            return sl_fail(err, SL_ERR_DB, "%s: wrong passphrase, or not a sightline database",
+                           path);
+        }
+    }
     /* Both live in the file header: readable before the schema is parsed. */
     long long version = 0, app_id = 0;
     int rc = sqlite3_exec(c.sq, "PRAGMA user_version", NULL, NULL, NULL);
@@ -547,7 +624,7 @@ static sl_status check_writable(const char *path, sl_error *err)
 
 /* One pass of the checks; *used_immutable says whether it read without
  * locks. */
-static sl_status check_once(const char *path, int busy_timeout_ms, int allow_immutable,
+static sl_status check_once(const char *path, const sl_db *o, int allow_immutable,
                             int *empty, int *used_immutable, sl_error *err)
 {
     *empty = 0;
@@ -555,7 +632,7 @@ static sl_status check_once(const char *path, int busy_timeout_ms, int allow_imm
     side_files sf;
     find_side_files(path, &sf);
     long long size = 0;
-    sl_status s = check_header(path, &sf, &size, err);
+    sl_status s = check_header(path, &sf, o->key != NULL, &size, err);
     if (s != SL_OK)
         return s;
     if (size == 0) {
@@ -568,11 +645,11 @@ static sl_status check_once(const char *path, int busy_timeout_ms, int allow_imm
     }
     *used_immutable = allow_immutable && !sf.wal && !sf.shm && !sf.journal;
     int hot = 0;
-    s = check_contents(path, *used_immutable, busy_timeout_ms, &hot, err);
+    s = check_contents(path, *used_immutable, o, &hot, err);
     if (s != SL_OK && hot) {
-        s = roll_back_hot_journal(path, busy_timeout_ms, err);
+        s = roll_back_hot_journal(path, o, err);
         if (s == SL_OK)
-            s = check_contents(path, 0, busy_timeout_ms, &hot, err);
+            s = check_contents(path, 0, o, &hot, err);
         if (s != SL_OK && hot)
             s = sl_fail(err, SL_ERR_DB, "%s: an interrupted transaction could not be rolled back",
                         path);
@@ -582,10 +659,10 @@ static sl_status check_once(const char *path, int busy_timeout_ms, int allow_imm
 
 /* Checks an existing file (see the top of this file). *empty is set for a
  * zero-byte file, which is then a new database. */
-static sl_status check_existing(const char *path, int busy_timeout_ms, int *empty, sl_error *err)
+static sl_status check_existing(const char *path, const sl_db *o, int *empty, sl_error *err)
 {
     int immutable = 0;
-    sl_status s = check_once(path, busy_timeout_ms, 1, empty, &immutable, err);
+    sl_status s = check_once(path, o, 1, empty, &immutable, err);
     if (s == SL_ERR_DB && immutable) {
         /* Another program may have started writing while the unlocked pass
          * read (two first starts at once): look again with locks if it has
@@ -593,7 +670,7 @@ static sl_status check_existing(const char *path, int busy_timeout_ms, int *empt
         side_files now;
         find_side_files(path, &now);
         if (now.wal || now.journal)
-            s = check_once(path, busy_timeout_ms, 0, empty, &immutable, err);
+            s = check_once(path, o, 0, empty, &immutable, err);
     }
     return s;
 }
@@ -662,10 +739,12 @@ static sl_status create_file(const char *path, int *created, sl_error *err)
 
 static sl_status open_main(sl_db *db, sl_error *err)
 {
-    sl_status s = open_sqlite(db->path, "mode=rw", SQLITE_OPEN_READWRITE, db->busy_timeout_ms,
-                              &db->sq, err);
+    sl_status s = open_sqlite(db->path, "mode=rw", SQLITE_OPEN_READWRITE, db, &db->sq, err);
     if (s != SL_OK)
         return s;
+    if (db_fts_register(db->sq) != SQLITE_OK)
+        return sl_fail(err, SL_ERR_NOMEM, "%s: out of memory setting up the connection",
+                       db->path);
     if (sqlite3_db_readonly(db->sq, "main") == 1)
         return sl_fail(err, SL_ERR_DB,
                        "%s: database is read-only (SQLite could open it for reading only); "
@@ -710,7 +789,8 @@ static sl_status open_main(sl_db *db, sl_error *err)
     return s;
 }
 
-sl_status db_open_with(const char *path, const db_options *opts, sl_db **out, sl_error *err)
+sl_status db_open_internal(const char *path, const db_options *opts, int foreign_fts,
+                           sl_db **out, sl_error *err)
 {
     if (!out)
         return sl_fail(err, SL_ERR_ARG, "db_open: no place for the result");
@@ -722,6 +802,19 @@ sl_status db_open_with(const char *path, const db_options *opts, sl_db **out, sl
                        strlen(path));
     int busy = opts && opts->busy_timeout_ms > 0 ? opts->busy_timeout_ms
                                                  : DB_BUSY_TIMEOUT_MS_DEFAULT;
+    const char *key = opts ? opts->key : NULL;
+    size_t key_len = key ? opts->key_len : 0;
+    if (key && key_len == 0)
+        return sl_fail(err, SL_ERR_ARG, "%s: the passphrase is empty", path);
+    if (key_len > INT_MAX)
+        return sl_fail(err, SL_ERR_ARG, "%s: the passphrase is too long", path);
+#ifndef SL_STORAGE_SQLCIPHER
+    if (key)
+        return fail_no_encryption(path, err);
+#endif
+    /* What the checking connections need; the key is not copied for them. */
+    sl_db probe = {.path = (char *)path, .busy_timeout_ms = busy, .key = (char *)key,
+                   .key_len = key_len};
 
     int fresh = 0;
     struct stat st;
@@ -737,7 +830,7 @@ sl_status db_open_with(const char *path, const db_options *opts, sl_db **out, sl
     }
     if (!fresh) {
         int empty = 0;
-        sl_status s = check_existing(path, busy, &empty, err);
+        sl_status s = check_existing(path, &probe, &empty, err);
         if (s == SL_OK)
             s = check_writable(path, err);
         if (s != SL_OK)
@@ -754,7 +847,17 @@ sl_status db_open_with(const char *path, const db_options *opts, sl_db **out, sl
         return sl_fail(err, SL_ERR_NOMEM, "%s: out of memory", path);
     }
     db->busy_timeout_ms = busy;
+    if (key) {
+        if (!(db->key = malloc(key_len))) {
+            db_close(db);
+            return sl_fail(err, SL_ERR_NOMEM, "%s: out of memory", path);
+        }
+        memcpy(db->key, key, key_len);
+        db->key_len = key_len;
+    }
     sl_status s = open_main(db, err);
+    if (s == SL_OK && !foreign_fts)
+        s = db_fts_check_modules(db, err);
     if (s == SL_OK)
         s = db_migrate(db, err);
     if (s != SL_OK) {
@@ -763,6 +866,11 @@ sl_status db_open_with(const char *path, const db_options *opts, sl_db **out, sl
     }
     *out = db;
     return SL_OK;
+}
+
+sl_status db_open_with(const char *path, const db_options *opts, sl_db **out, sl_error *err)
+{
+    return db_open_internal(path, opts, 0, out, err);
 }
 
 sl_status db_open(const char *path, sl_db **out, sl_error *err)
@@ -776,6 +884,10 @@ void db_close(sl_db *db)
         return;
     /* close_v2: a statement a caller forgot does not leak the handle. */
     sqlite3_close_v2(db->sq);
+    if (db->key) {
+        explicit_bzero(db->key, db->key_len);
+        free(db->key);
+    }
     free(db->path);
     free(db);
 }

@@ -16,10 +16,19 @@
  * Every connection runs in WAL mode with foreign keys on, secure_delete on
  * (deleted rows are overwritten, not just unlinked) and a busy timeout, so the
  * appliance and a CLI command can use the database at the same time. An
- * sl_db is used by one thread at a time. */
+ * sl_db is used by one thread at a time.
+ *
+ * Encryption at rest: when storage/ is built on SQLCipher (storage_cipher_dep,
+ * `meson setup -Dencryption=true` for the program), db_options.key encrypts
+ * a new database and opens an encrypted one. The key is applied before
+ * anything is read, and checked by reading the schema through a read-only
+ * connection that creates no file: a wrong key is the one line "PATH: wrong
+ * passphrase, or not a sightline database" (SL_ERR_DB) and the file is not
+ * touched. A build on plain SQLite refuses a key in one line. */
 #ifndef SIGHTLINE_STORAGE_DB_H
 #define SIGHTLINE_STORAGE_DB_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "llm/error.h"
@@ -32,7 +41,21 @@ typedef struct sl_db sl_db;
 
 typedef struct db_options {
     int busy_timeout_ms; /* <= 0: DB_BUSY_TIMEOUT_MS_DEFAULT */
+    /* The passphrase of an encrypted database (key_len bytes, any bytes but
+     * at least one), or NULL for a plain one. db_open keeps a copy for
+     * export and import and wipes it on close. */
+    const char *key;
+    size_t key_len;
 } db_options;
+
+/* Whether this build of storage/ can encrypt (it links SQLCipher). */
+int db_encryption_available(void);
+
+/* *encrypted = 1 when path is a non-empty file that does not start with the
+ * SQLite header: an encrypted database, or not a database at all (db_open
+ * tells which once it has the key). 0 for a plain database, an empty file or
+ * no file. */
+sl_status db_file_is_encrypted(const char *path, int *encrypted, sl_error *err);
 
 /* $XDG_DATA_HOME/sightline/sightline.db, or ~/.local/share/sightline/
  * sightline.db when XDG_DATA_HOME is unset, empty or relative (the XDG spec

@@ -110,15 +110,9 @@ sl_status meeting_delete(sl_db *db, int64_t id, sl_error *err)
     if (s != SL_OK || (s = db_begin(db, err)) != SL_OK)
         return s;
     sqlite3_stmt *st = NULL;
-    /* The index needs the text that was indexed, so it goes first. */
-    s = db_prepare(db,
-                   "INSERT INTO meeting_segments_fts (meeting_segments_fts, rowid, text) "
-                   "SELECT 'delete', id, text FROM meeting_segments WHERE meeting_id = ?1",
-                   &st, "deleting a meeting", err);
-    if (s == SL_OK) {
-        sqlite3_bind_int64(st, 1, id);
-        s = step_done(db, st, "deleting a meeting", err);
-    }
+    /* The index reads the text that was indexed, so it goes first. */
+    s = db_fts_unindex(db, "meeting_segments_fts", "meeting_segments", "meeting_id", id,
+                       "deleting a meeting", err);
     if (s == SL_OK)
         s = db_prepare(db, "DELETE FROM meetings WHERE id = ?1", &st, "deleting a meeting",
                        err);
@@ -347,8 +341,8 @@ sl_status meeting_set_speaker(sl_db *db, int64_t meeting_id, const char *label,
     return s;
 }
 
-/* Every word of words, lower-cased and quoted so nothing is read as FTS5
- * syntax; FTS5 ANDs adjacent phrases. Empty string when there is no word. */
+/* Every word of words, lower-cased and quoted so nothing is read as FTS5 or
+ * FTS4 syntax; both AND adjacent phrases. Empty string when there is no word. */
 static char *fts_query(const char *words)
 {
     size_t n = strlen(words);
@@ -384,17 +378,23 @@ sl_status meeting_search(sl_db *db, const char *words, int64_t limit, meeting_se
         return SL_OK;
     }
     sqlite3_stmt *st = NULL;
-    sl_status s = db_prepare(db,
-                             "SELECT s.id, s.meeting_id, s.t0_ms, s.t1_ms, s.speaker, s.text, "
-                             "n.name, m.title FROM meeting_segments_fts f "
-                             "JOIN meeting_segments s ON s.id = f.rowid "
-                             "JOIN meetings m ON m.id = s.meeting_id "
-                             "LEFT JOIN meeting_speakers n ON n.meeting_id = s.meeting_id "
-                             "AND n.label = s.speaker "
-                             "WHERE meeting_segments_fts MATCH ?1 "
-                             "ORDER BY bm25(meeting_segments_fts), s.meeting_id, s.t0_ms "
-                             "LIMIT ?2",
-                             &st, "searching meetings", err);
+    char *rank = NULL, *sql = NULL;
+    sl_status s = db_fts_rank(db, "meeting_segments_fts", &rank, err);
+    if (s == SL_OK &&
+        !(sql = sqlite3_mprintf("SELECT s.id, s.meeting_id, s.t0_ms, s.t1_ms, s.speaker, s.text, "
+                                "n.name, m.title FROM meeting_segments_fts f "
+                                "JOIN meeting_segments s ON s.id = f.rowid "
+                                "JOIN meetings m ON m.id = s.meeting_id "
+                                "LEFT JOIN meeting_speakers n ON n.meeting_id = s.meeting_id "
+                                "AND n.label = s.speaker "
+                                "WHERE meeting_segments_fts MATCH ?1 "
+                                "ORDER BY %s, s.meeting_id, s.t0_ms LIMIT ?2",
+                                rank)))
+        s = sl_fail(err, SL_ERR_NOMEM, "out of memory");
+    sqlite3_free(rank);
+    if (s == SL_OK)
+        s = db_prepare(db, sql, &st, "searching meetings", err);
+    sqlite3_free(sql);
     if (s == SL_OK) {
         sqlite3_bind_text(st, 1, q, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);

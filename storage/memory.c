@@ -28,8 +28,8 @@ static bool is_stop_word(const char *w, size_t n)
     return false;
 }
 
-/* An FTS5 query matching any content word of the request: each word
- * lower-cased and quoted (so no request text is read as FTS5 syntax),
+/* A full-text query matching any content word of the request: each word
+ * lower-cased and quoted (so no request text is read as FTS5 or FTS4 syntax),
  * joined by OR. NULL with *empty set when no word is left. */
 static char *fts_query(const char *request, bool *empty)
 {
@@ -157,22 +157,15 @@ sl_status memory_add(sl_db *db, const char *text, const char *source, int64_t *i
     return s;
 }
 
-/* Removes the row and its tokens: FTS5's 'delete' command needs the text
- * that was indexed, so it runs before the row goes. */
+/* Removes the row and its tokens: the index reads the text that was
+ * indexed, so it goes before the row. */
 static sl_status delete_memory(sl_db *db, int64_t id, sl_error *err)
 {
     sqlite3_stmt *st = NULL;
-    sl_status s = db_prepare(db,
-                             "INSERT INTO memory_fts (memory_fts, rowid, text) "
-                             "SELECT 'delete', id, text FROM memory WHERE id = ?1",
-                             &st, "forgetting", err);
+    sl_status s = db_fts_unindex(db, "memory_fts", "memory", "id", id, "forgetting", err);
     if (s != SL_OK)
         return s;
-    sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return db_fail(db, rc, "forgetting", err);
+    int rc;
     if ((s = db_prepare(db, "DELETE FROM memory WHERE id = ?1", &st, "forgetting", err)) != SL_OK)
         return s;
     sqlite3_bind_int64(st, 1, id);
@@ -243,15 +236,22 @@ sl_status memory_search(sl_db *db, const char *request, int64_t limit, memory_it
         free(q);
         return SL_OK;
     }
-    /* bm25() is lower for better matches; its negation is the relevance.
-     * The recency factor (memory.h) is applied here rather than in SQL,
-     * which has no pow() in every SQLite build. */
+    /* BM25 (db_fts_rank) is lower for better matches; its negation is the
+     * relevance. The recency factor (memory.h) is applied here rather than
+     * in SQL, which has no pow() in every SQLite build. */
     sqlite3_stmt *st = NULL;
-    sl_status s = db_prepare(db,
-                             "SELECT m.id, m.created_ms, m.source, m.text, -bm25(memory_fts) "
-                             "FROM memory_fts JOIN memory m ON m.id = memory_fts.rowid "
-                             "WHERE memory_fts MATCH ?1",
-                             &st, "searching memories", err);
+    char *rank = NULL, *sql = NULL;
+    sl_status s = db_fts_rank(db, "memory_fts", &rank, err);
+    if (s == SL_OK && !(sql = sqlite3_mprintf("SELECT m.id, m.created_ms, m.source, m.text, -%s "
+                                              "FROM memory_fts JOIN memory m "
+                                              "ON m.id = memory_fts.rowid "
+                                              "WHERE memory_fts MATCH ?1",
+                                              rank)))
+        s = sl_fail(err, SL_ERR_NOMEM, "out of memory");
+    sqlite3_free(rank);
+    if (s == SL_OK)
+        s = db_prepare(db, sql, &st, "searching memories", err);
+    sqlite3_free(sql);
     if (s == SL_OK) {
         sqlite3_bind_text(st, 1, q, -1, SQLITE_STATIC);
         s = read_items(db, st, true, out, err);

@@ -13,9 +13,10 @@
  * Conventions for every table: times are INTEGER Unix milliseconds, UTC
  * (db_now_ms); text is UTF-8; ids are INTEGER PRIMARY KEY AUTOINCREMENT so a
  * deleted row's id is never given to a new one (other tables and exported
- * files may refer to it). Full-text search uses FTS5, which Debian 12's
- * SQLite has and its SQLCipher (3.4.1, SQLite 3.15) lacks: the README says
- * what that means for encryption.
+ * files may refer to it). Full-text search tables are listed apart, in
+ * search_tables: each is created after its migration's SQL with FTS5, or FTS4
+ * where the SQLite lacks FTS5 (Debian 12's SQLCipher, 3.4.1 on SQLite 3.15);
+ * storage/fts.c holds every statement that differs between the two.
  * A migration that must rebuild a table with foreign keys pointing at it needs
  * PRAGMA foreign_keys=OFF around its transaction: add a flag to db_migration
  * then. */
@@ -41,18 +42,17 @@ static const db_migration migrations[] = {
      ");\n"
      "CREATE INDEX history_by_time ON history (time_ms, id);\n"},
     {2, "memory, profile and feedback",
-     /* What the user asked to be remembered, searched with FTS5. The index
-      * holds only tokens (content= the memory table); storage/memory.c
-      * keeps it in step in the same transaction (triggers cannot: with
-      * trusted_schema off, SQLite refuses virtual tables in triggers). */
+     /* What the user asked to be remembered, searched through memory_fts
+      * (search_tables). The index holds only tokens (content= the memory
+      * table); storage/memory.c keeps it in step in the same transaction
+      * (triggers cannot: with trusted_schema off, SQLite refuses virtual
+      * tables in triggers). */
      "CREATE TABLE memory (\n"
      "  id         INTEGER PRIMARY KEY AUTOINCREMENT,\n"
      "  created_ms INTEGER NOT NULL,\n"
      "  source     TEXT NOT NULL,\n"
      "  text       TEXT NOT NULL\n"
      ");\n"
-     "CREATE VIRTUAL TABLE memory_fts USING fts5(text, content='memory', content_rowid='id',\n"
-     "  tokenize='porter unicode61');\n"
      "CREATE TABLE profile (\n"
      "  key        TEXT PRIMARY KEY,\n"
      "  value      TEXT NOT NULL,\n"
@@ -94,8 +94,9 @@ static const db_migration migrations[] = {
     {5, "meetings",
      /* Meeting transcripts: one row per finished segment, committed as it
       * is heard (storage/meeting.c). Segment times are milliseconds from the
-      * start of the meeting, not Unix times. The FTS index is kept in step
-      * in C, as for memory. */
+      * start of the meeting, not Unix times. The search index
+      * (meeting_segments_fts, search_tables) is kept in step in C, as for
+      * memory. */
      "CREATE TABLE meetings (\n"
      "  id         INTEGER PRIMARY KEY AUTOINCREMENT,\n"
      "  title      TEXT NOT NULL,\n"
@@ -111,8 +112,6 @@ static const db_migration migrations[] = {
      "  text       TEXT NOT NULL\n"
      ");\n"
      "CREATE INDEX meeting_segments_by_time ON meeting_segments (meeting_id, t0_ms, id);\n"
-     "CREATE VIRTUAL TABLE meeting_segments_fts USING fts5(text, content='meeting_segments',\n"
-     "  content_rowid='id', tokenize='porter unicode61');\n"
      "CREATE TABLE meeting_speakers (\n"
      "  meeting_id INTEGER NOT NULL REFERENCES meetings (id) ON DELETE CASCADE,\n"
      "  label      TEXT NOT NULL,\n"
@@ -126,6 +125,16 @@ static const db_migration migrations[] = {
      "  method     TEXT NOT NULL,\n"
      "  body       TEXT NOT NULL\n"
      ");\n"},
+};
+
+/* Search tables: created by migration `version` right after its SQL, over
+ * content's `text` column (see storage/fts.c). */
+static const struct {
+    int version;
+    const char *table, *content;
+} search_tables[] = {
+    {2, "memory_fts", "memory"},
+    {5, "meeting_segments_fts", "meeting_segments"},
 };
 
 const db_migration *db_migrations(int *count)
@@ -191,6 +200,9 @@ static sl_status apply(sl_db *db, const db_migration *m, sl_error *err)
         char doing[128];
         snprintf(doing, sizeof doing, "applying migration %d (%s)", m->version, m->name);
         s = db_exec(db, m->sql, doing, err);
+        for (size_t i = 0; s == SL_OK && i < sizeof search_tables / sizeof search_tables[0]; i++)
+            if (search_tables[i].version == m->version)
+                s = db_fts_create(db, search_tables[i].table, search_tables[i].content, err);
     }
     if (s == SL_OK)
         s = record_version(db, m, err);

@@ -2,10 +2,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "storage/db_internal.h"
@@ -25,28 +27,290 @@ static bool has_table(sl_db *db, const char *schema, const char *table)
     return db_query_int64(db, sql, &n, "reading the schema", NULL) == SL_OK && n > 0;
 }
 
+/* ATTACHes the database at path as src, with its key (none: a plain
+ * file, also beside an encrypted main database). Only read, but attached
+ * for writing: db_begin's BEGIN IMMEDIATE takes the write lock of every
+ * attached database, which SQLite 3.15 refuses on a read-only one; the lock
+ * also keeps src still while it is copied. */
+static sl_status attach_src(sl_db *db, const char *path, const char *key, size_t key_len,
+                            const char *doing, sl_error *err)
+{
+    char *uri = db_path_uri(path, "mode=rw");
+    if (!uri)
+        return sl_fail(err, SL_ERR_NOMEM, "out of memory");
+    sqlite3_stmt *st = NULL;
+#ifdef SL_STORAGE_SQLCIPHER
+    /* SQLCipher: without KEY an attached file gets main's key; '' means a
+     * plain file. */
+    sl_status s = db_prepare(db, "ATTACH ?1 AS src KEY ?2", &st, doing, err);
+    if (s == SL_OK)
+        sqlite3_bind_blob(st, 2, key ? key : "", key ? (int)key_len : 0, SQLITE_STATIC);
+#else
+    (void)key_len;
+    sl_status s = key ? sl_fail(err, SL_ERR_DB, "%s: encrypted, and this sightline was built "
+                                "without encryption", path)
+                      : db_prepare(db, "ATTACH ?1 AS src", &st, doing, err);
+#endif
+    if (s == SL_OK) {
+        sqlite3_bind_text(st, 1, uri, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE)
+            s = db_fail(db, rc, doing, err);
+    }
+    sqlite3_finalize(st);
+    free(uri);
+    return s;
+}
+
+/* The ordinary tables of src (not the search tables' own storage), which a
+ * new database of the same schema version also has. */
+static sl_status table_names(sl_db *db, char ***names, size_t *count, sl_error *err)
+{
+    *names = NULL;
+    *count = 0;
+    sqlite3_stmt *st = NULL;
+    sl_status s = db_prepare(db,
+                             "SELECT t.name FROM src.sqlite_master t WHERE t.type = 'table' "
+                             "AND t.rootpage > 0 AND t.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+                             "AND NOT EXISTS (SELECT 1 FROM src.sqlite_master v "
+                             "WHERE v.type = 'table' AND v.rootpage = 0 "
+                             "AND substr(t.name, 1, length(v.name) + 1) = v.name || '_') "
+                             "AND EXISTS (SELECT 1 FROM main.sqlite_master m "
+                             "WHERE m.type = 'table' AND m.name = t.name) ORDER BY t.name",
+                             &st, "reading the schema", err);
+    if (s != SL_OK)
+        return s;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        char **grown = realloc(*names, (*count + 1) * sizeof *grown);
+        char *name = strdup((const char *)sqlite3_column_text(st, 0));
+        if (grown)
+            *names = grown;
+        if (!grown || !name) {
+            free(name);
+            s = sl_fail(err, SL_ERR_NOMEM, "out of memory");
+            break;
+        }
+        (*names)[(*count)++] = name;
+    }
+    if (s == SL_OK && rc != SQLITE_DONE)
+        s = db_fail(db, rc, "reading the schema", err);
+    sqlite3_finalize(st);
+    return s;
+}
+
+static sl_status exec_printf(sl_db *db, const char *doing, sl_error *err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *sql = sqlite3_vmprintf(fmt, ap);
+    va_end(ap);
+    if (!sql)
+        return sl_fail(err, SL_ERR_NOMEM, "out of memory");
+    sl_status s = db_exec(db, sql, doing, err);
+    sqlite3_free(sql);
+    return s;
+}
+
+/* Fills main, a new database, with every row of the one attached as src
+ * (same schema version), ids and AUTOINCREMENT counters included, and
+ * rebuilds main's search indexes from them. The search tables are not
+ * copied: main may use another module (FTS4 on SQLCipher, FTS5 on SQLite). */
+static sl_status copy_rows(sl_db *db, const char *src_path, sl_error *err)
+{
+    long long src_version = 0, version = 0;
+    sl_status s = db_query_int64(db, "PRAGMA src.user_version", &src_version,
+                                 "reading the schema version", err);
+    if (s == SL_OK)
+        s = db_query_int64(db, "PRAGMA main.user_version", &version,
+                           "reading the schema version", err);
+    if (s == SL_OK && src_version != version)
+        return sl_fail(err, SL_ERR_INTERNAL, "%s: schema version %lld, the copy has %lld",
+                       src_path, src_version, version);
+    char **names = NULL;
+    size_t count = 0;
+    if (s == SL_OK)
+        s = table_names(db, &names, &count, err);
+    /* Rows arrive table by table, children before their parents at times;
+     * they come from a database that kept its keys, so the check is off for
+     * the copy (a pragma that must be set outside a transaction). */
+    if (s == SL_OK)
+        s = db_exec(db, "PRAGMA foreign_keys = OFF", "copying", err);
+    if (s == SL_OK && (s = db_begin(db, err)) == SL_OK) {
+        for (size_t i = 0; s == SL_OK && i < count; i++)
+            s = exec_printf(db, "copying", err,
+                            "DELETE FROM main.\"%w\"; INSERT INTO main.\"%w\" SELECT * FROM "
+                            "src.\"%w\"",
+                            names[i], names[i], names[i]);
+        long long seq = 0;
+        if (s == SL_OK)
+            s = db_query_int64(db,
+                               "SELECT count(*) FROM src.sqlite_master "
+                               "WHERE name = 'sqlite_sequence'",
+                               &seq, "reading the schema", err);
+        if (s == SL_OK && seq)
+            s = db_exec(db,
+                        "DELETE FROM main.sqlite_sequence; INSERT INTO main.sqlite_sequence "
+                        "SELECT * FROM src.sqlite_sequence",
+                        "copying", err);
+        static const char *const search_tables[] = {"memory_fts", "meeting_segments_fts"};
+        for (size_t i = 0; s == SL_OK && i < 2; i++) {
+            db_fts_kind kind;
+            s = db_fts_kind_of(db, "main", search_tables[i], &kind, err);
+            if (s == SL_OK && kind != DB_FTS_NONE)
+                s = exec_printf(db, "indexing the copy", err,
+                                "INSERT INTO main.\"%w\" (\"%w\") VALUES ('rebuild')",
+                                search_tables[i], search_tables[i]);
+        }
+        if (s == SL_OK)
+            s = db_commit(db, err);
+        else
+            db_rollback(db);
+    }
+    sl_status on = db_exec(db, "PRAGMA foreign_keys = ON", "copying", s == SL_OK ? err : NULL);
+    if (s == SL_OK)
+        s = on;
+    for (size_t i = 0; i < count; i++)
+        free(names[i]);
+    free(names);
+    return s;
+}
+
+static void remove_with_side_files(const char *path)
+{
+    const char *suffixes[] = {"", "-wal", "-shm", "-journal"};
+    for (int i = 0; i < 4; i++) {
+        char p[4200];
+        snprintf(p, sizeof p, "%s%s", path, suffixes[i]);
+        unlink(p);
+    }
+}
+
+/* Writes a new database at path (an empty file the caller made, 0600) with
+ * every row of the database at src_path: the key `to` for the new one,
+ * `from` for the source. */
+static sl_status write_copy(const char *src_path, const char *from, size_t from_len,
+                            const char *path, const char *to, size_t to_len, int compact,
+                            sl_error *err)
+{
+    db_options o = {.key = to, .key_len = to_len};
+    sl_db *copy = NULL;
+    sl_status s = db_open_internal(path, &o, 0, &copy, err);
+    if (s != SL_OK)
+        return s;
+    s = attach_src(copy, src_path, from, from_len, "opening the database to copy", err);
+    if (s == SL_OK) {
+        s = copy_rows(copy, src_path, err);
+        db_exec(copy, "DETACH src", "closing the copied database", NULL);
+    }
+    /* The index rebuilds leave free pages behind. */
+    if (s == SL_OK && compact)
+        s = db_exec(copy, "VACUUM", "compacting the copy", err);
+    if (s == SL_OK)
+        s = db_checkpoint(copy, err);
+    db_close(copy);
+    return s;
+}
+
 sl_status db_export(sl_db *db, const char *path, sl_error *err)
 {
-    /* VACUUM INTO writes only into an empty file; making it ourselves with
-     * O_EXCL both refuses an existing file and sets the mode before any
-     * data is in it. */
+    /* Making the file ourselves with O_EXCL both refuses an existing file
+     * and sets the mode before any data is in it. The copy is encrypted
+     * with the database's own key when it has one. */
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0)
         return sl_fail(err, SL_ERR_IO, "%s: cannot create the export: %s%s", path,
                        strerror(errno), errno == EEXIST ? " (choose a new file name)" : "");
-    close(fd);
-    sqlite3_stmt *st = NULL;
-    sl_status s = db_prepare(db, "VACUUM INTO ?1", &st, "exporting", err);
-    if (s == SL_OK) {
-        sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
-        int rc = sqlite3_step(st);
-        if (rc != SQLITE_DONE)
-            s = sl_fail(err, SL_ERR_IO, "%s: cannot write the export: %s", path,
-                        sqlite3_errmsg(db->sq));
-        sqlite3_finalize(st);
-    }
-    if (s != SL_OK)
+    if (fchmod(fd, 0600) != 0) {
+        sl_status s = sl_fail(err, SL_ERR_IO, "%s: cannot set mode 0600: %s", path,
+                              strerror(errno));
+        close(fd);
         unlink(path);
+        return s;
+    }
+    close(fd);
+    sl_error why = {0};
+    sl_status s = write_copy(db->path, db->key, db->key_len, path, db->key, db->key_len, 1,
+                             &why);
+    if (s != SL_OK) {
+        remove_with_side_files(path);
+        return sl_fail(err, s, "%s: cannot write the export: %s", path, why.msg);
+    }
+    return SL_OK;
+}
+
+sl_status db_rekey_file(const char *path, const char *key, size_t key_len, const char *new_key,
+                        size_t new_key_len, sl_error *err)
+{
+    if (new_key && new_key_len == 0)
+        return sl_fail(err, SL_ERR_ARG, "%s: the new passphrase is empty", path);
+    if ((key || new_key) && !db_encryption_available())
+        return sl_fail(err, SL_ERR_DB,
+                       "%s: this sightline was built without encryption "
+                       "(meson setup -Dencryption=true links SQLCipher)",
+                       path);
+    /* The source is checked and migrated like any database; the copy holds
+     * its write lock while it reads it (attach_src). */
+    db_options o = {.key = key, .key_len = key_len};
+    sl_db *src = NULL;
+    sl_status s = db_open_internal(path, &o, 1, &src, err);
+    if (s != SL_OK)
+        return s;
+    char *tmp = NULL;
+    if (asprintf(&tmp, "%s.rekey-XXXXXX", path) < 0) {
+        db_close(src);
+        return sl_fail(err, SL_ERR_NOMEM, "out of memory");
+    }
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        s = sl_fail(err, SL_ERR_IO, "%s: cannot make the new file: %s", tmp, strerror(errno));
+        free(tmp);
+        db_close(src);
+        return s;
+    }
+    if (fchmod(fd, 0600) != 0)
+        s = sl_fail(err, SL_ERR_IO, "%s: cannot set mode 0600: %s", tmp, strerror(errno));
+    close(fd);
+    if (s == SL_OK) {
+        s = write_copy(path, key, key_len, tmp, new_key, new_key_len, 0, err);
+        /* Durable before it replaces the original. */
+        int tfd = s == SL_OK ? open(tmp, O_RDONLY | O_CLOEXEC) : -1;
+        if (s == SL_OK && (tfd < 0 || fsync(tfd) != 0))
+            s = sl_fail(err, SL_ERR_IO, "%s: cannot write the new file: %s", tmp,
+                        strerror(errno));
+        if (tfd >= 0)
+            close(tfd);
+        /* The old file, to overwrite once it is replaced. */
+        int old = s == SL_OK ? open(path, O_RDWR | O_CLOEXEC) : -1;
+        if (s == SL_OK && rename(tmp, path) != 0)
+            s = sl_fail(err, SL_ERR_IO, "%s: cannot replace the database: %s", path,
+                        strerror(errno));
+        db_close(src);
+        src = NULL;
+        if (s == SL_OK && old >= 0) {
+            /* Best effort: the old bytes (plain text when encrypting) are
+             * zeroed in place, as secure_delete does for deleted rows. */
+            struct stat st;
+            if (fstat(old, &st) == 0) {
+                static const char zeros[65536];
+                for (off_t at = 0; at < st.st_size;) {
+                    size_t n = (size_t)(st.st_size - at) < sizeof zeros
+                                   ? (size_t)(st.st_size - at) : sizeof zeros;
+                    ssize_t w = pwrite(old, zeros, n, at);
+                    if (w <= 0)
+                        break;
+                    at += w;
+                }
+                fsync(old);
+            }
+        }
+        if (old >= 0)
+            close(old);
+    }
+    db_close(src);
+    if (s != SL_OK)
+        remove_with_side_files(tmp);
+    free(tmp);
     return s;
 }
 
@@ -92,12 +356,7 @@ static void remove_copy(char *copy)
 {
     if (!copy)
         return;
-    const char *suffixes[] = {"", "-wal", "-shm", "-journal"};
-    for (int i = 0; i < 4; i++) {
-        char p[4200];
-        snprintf(p, sizeof p, "%s%s", copy, suffixes[i]);
-        unlink(p);
-    }
+    remove_with_side_files(copy);
     free(copy);
 }
 
@@ -209,10 +468,26 @@ sl_status db_import(sl_db *db, const char *path, db_import_counts *counts, sl_er
         remove_copy(copy);
         return s;
     }
-    /* Open the copy as a database: the full checks and migrations. */
+    /* Open the copy as a database: the full checks and migrations. An
+     * encrypted file is opened with this database's passphrase; a plain one
+     * imports into an encrypted database too. Only ordinary tables are read,
+     * so a search index of a module this SQLite lacks does not matter. */
+    int encrypted = 0;
+    s = db_file_is_encrypted(copy, &encrypted, err);
+    if (s != SL_OK) {
+        remove_copy(copy);
+        return s;
+    }
+    const char *key = encrypted ? db->key : NULL;
+    size_t key_len = encrypted ? db->key_len : 0;
+    db_options o = {.key = key, .key_len = key_len};
     sl_db *check = NULL;
     sl_error why = {0};
-    s = db_open(copy, &check, &why);
+    if (encrypted && !db->key)
+        s = sl_fail(&why, SL_ERR_DB, "%s: encrypted, or not a database; an encrypted export "
+                    "imports into a database encrypted with the same passphrase", copy);
+    else
+        s = db_open_internal(copy, &o, 1, &check, &why);
     db_close(check);
     if (s != SL_OK) {
         /* The message names the copy; the user knows the file by its name. */
@@ -221,15 +496,7 @@ sl_status db_import(sl_db *db, const char *path, db_import_counts *counts, sl_er
         remove_copy(copy);
         return s;
     }
-    char *uri = db_path_uri(copy, "mode=ro");
-    char *sql = uri ? sqlite3_mprintf("ATTACH %Q AS src", uri) : NULL;
-    free(uri);
-    if (!sql) {
-        remove_copy(copy);
-        return sl_fail(err, SL_ERR_NOMEM, "out of memory");
-    }
-    s = db_exec(db, sql, "opening the file to import", err);
-    sqlite3_free(sql);
+    s = attach_src(db, copy, key, key_len, "opening the file to import", err);
     if (s == SL_OK) {
         if ((s = db_begin(db, err)) == SL_OK) {
             s = import_rows(db, counts, err);
@@ -256,13 +523,10 @@ sl_status db_erase_all(sl_db *db, sl_error *err)
         snprintf(sql, sizeof sql, "DELETE FROM %s", user_tables[i]);
         s = db_exec(db, sql, "erasing", err);
     }
-    if (s == SL_OK && has_table(db, "main", "memory_fts"))
-        s = db_exec(db, "INSERT INTO memory_fts (memory_fts) VALUES ('delete-all')", "erasing",
-                    err);
-    if (s == SL_OK && has_table(db, "main", "meeting_segments_fts"))
-        s = db_exec(db, "INSERT INTO meeting_segments_fts (meeting_segments_fts) "
-                        "VALUES ('delete-all')",
-                    "erasing", err);
+    if (s == SL_OK)
+        s = db_fts_clear(db, "main", "memory_fts", "erasing", err);
+    if (s == SL_OK)
+        s = db_fts_clear(db, "main", "meeting_segments_fts", "erasing", err);
     if (s != SL_OK) {
         db_rollback(db);
         return s;
