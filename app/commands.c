@@ -23,6 +23,8 @@ const command *const sightline_commands[] = {
     &cmd_export,
     &cmd_import,
     &cmd_forget,
+    &cmd_encrypt,
+    &cmd_decrypt,
     &cmd_chat,
     &cmd_generate,
     &cmd_model,

@@ -20,6 +20,8 @@ extern const command cmd_feedback;
 extern const command cmd_export;
 extern const command cmd_import;
 extern const command cmd_forget;
+extern const command cmd_encrypt;
+extern const command cmd_decrypt;
 extern const command cmd_hands;
 extern const command cmd_teach;
 extern const command cmd_sign;
