@@ -280,13 +280,15 @@ sl_status db_rekey_file(const char *path, const char *key, size_t key_len, const
                         strerror(errno));
         if (tfd >= 0)
             close(tfd);
+        /* Closed cleanly first (its -wal checkpointed and removed), so
+         * nothing of it remains beside the new file. */
+        db_close(src);
+        src = NULL;
         /* The old file, to overwrite once it is replaced. */
         int old = s == SL_OK ? open(path, O_RDWR | O_CLOEXEC) : -1;
         if (s == SL_OK && rename(tmp, path) != 0)
             s = sl_fail(err, SL_ERR_IO, "%s: cannot replace the database: %s", path,
                         strerror(errno));
-        db_close(src);
-        src = NULL;
         if (s == SL_OK && old >= 0) {
             /* Best effort: the old bytes (plain text when encrypting) are
              * zeroed in place, as secure_delete does for deleted rows. */

@@ -95,9 +95,14 @@ static void test_encrypt_and_wrong_passphrase(void **state)
 {
     (void)state;
     char *path = db_file("a.db");
-    expect(NULL, "a.db", "remember the spare key is under the zebrawood flowerpot", 0,
-           "number 1", NULL);
+    /* Made by the plain build: its search index is FTS5, which SQLCipher
+     * lacks; that build refuses it in one line until it is encrypted. */
+    cli_result r = run_with(plain_program, NULL, "a.db",
+                            "remember the spare key is under the zebrawood flowerpot");
+    assert_int_equal(r.status, 0);
+    cli_result_free(&r);
     assert_true(contains(path, "zebrawood"));
+    expect(NULL, "a.db", "memory list", 5, NULL, "FTS5");
     expect("first secret", "a.db", "encrypt", 0, NULL, "encrypted");
     assert_false(contains(path, "zebrawood"));
     assert_false(contains(path, "SQLite format 3"));
@@ -112,18 +117,18 @@ static void test_encrypt_and_wrong_passphrase(void **state)
     const char *commands[] = {"memory list", "remember this must not be stored",
                               "memory forget 1", "forget --all --yes", "encrypt", "decrypt"};
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-        cli_result r = run_with(cipher_program, "not the secret", "a.db", commands[i]);
-        if (r.status != 5 || strcmp(r.err, want) != 0)
-            fail_msg("'%s' with a wrong passphrase: exit %d, err '%s'", commands[i], r.status,
-                     r.err);
-        cli_result_free(&r);
+        cli_result w = run_with(cipher_program, "not the secret", "a.db", commands[i]);
+        if (w.status != 5 || strcmp(w.err, want) != 0)
+            fail_msg("'%s' with a wrong passphrase: exit %d, err '%s'", commands[i], w.status,
+                     w.err);
+        cli_result_free(&w);
         assert_unchanged(&before, path);
     }
     /* No passphrase and no terminal: says how to give one. */
     expect(NULL, "a.db", "memory list", 5, NULL, "SIGHTLINE_PASSPHRASE");
     assert_unchanged(&before, path);
     /* The plain build says in one line that it cannot. */
-    cli_result r = run_with(plain_program, NULL, "a.db", "memory list");
+    r = run_with(plain_program, NULL, "a.db", "memory list");
     assert_int_equal(r.status, 5);
     assert_non_null(strstr(r.err, "built without encryption"));
     assert_int_equal(count_lines(r.err), 1);
