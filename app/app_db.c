@@ -39,10 +39,12 @@ static char *read_hidden(const char *prompt, size_t *len)
     quiet = saved;
     quiet.c_lflag &= ~(tcflag_t)ECHO;
     quiet.c_lflag |= ECHONL;
-    fputs(prompt, stderr);
-    fflush(stderr);
+    /* Echo goes off before the prompt shows, so nothing typed after it is
+     * echoed or discarded by the flush. */
     if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) != 0)
         return NULL;
+    fputs(prompt, stderr);
+    fflush(stderr);
     char *line = calloc(1, PASSPHRASE_MAX + 2);
     int ok = line && fgets(line, PASSPHRASE_MAX + 2, stdin) != NULL;
     tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);

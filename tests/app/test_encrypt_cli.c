@@ -2,8 +2,14 @@
  * passphrase from SIGHTLINE_PASSPHRASE, and a wrong passphrase that changes
  * nothing. argv[1] is the program on SQLCipher, argv[2] the one on plain
  * SQLite (both are built whatever -Dencryption says). */
+#include <errno.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "tests/app/cli_test.h"
 
@@ -175,6 +181,84 @@ static void test_encrypt_and_wrong_passphrase(void **state)
     free(path);
 }
 
+/* Reads from the terminal's master side into buf (appending) until want
+ * appears, or until the end when want is NULL. */
+static void read_terminal(int fd, char *buf, size_t cap, const char *want)
+{
+    size_t n = strlen(buf);
+    while (n + 1 < cap && !(want && strstr(buf, want))) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 20000) <= 0)
+            break;
+        ssize_t got = read(fd, buf + n, cap - 1 - n);
+        if (got <= 0)
+            break; /* EIO once the program has exited */
+        n += (size_t)got;
+        buf[n] = '\0';
+    }
+}
+
+/* Runs the SQLCipher program with stdin, stdout and stderr on a new
+ * terminal, types `typed` after its passphrase prompt; returns the exit
+ * status and everything the terminal showed. */
+static int run_on_terminal(const char *db, const char *command, const char *typed,
+                           char *shown, size_t cap)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, db);
+    shown[0] = '\0';
+    unsetenv("SIGHTLINE_PASSPHRASE");
+    int fd = -1;
+    pid_t pid = forkpty(&fd, NULL, NULL, NULL);
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        execl(cipher_program, cipher_program, "--db", path, "memory", command, (char *)NULL);
+        _exit(127);
+    }
+    read_terminal(fd, shown, cap, "assphrase for");
+    assert_non_null(strstr(shown, "assphrase for"));
+    assert_true(write(fd, typed, strlen(typed)) == (ssize_t)strlen(typed));
+    assert_true(write(fd, "\n", 1) == 1);
+    read_terminal(fd, shown, cap, NULL);
+    /* A program still waiting after the terminal went quiet is a failure,
+     * not a hang. */
+    int status = 0;
+    pid_t done = 0;
+    for (int i = 0; i < 200 && (done = waitpid(pid, &status, WNOHANG)) == 0; i++)
+        usleep(100000);
+    close(fd);
+    if (done != pid) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        fail_msg("the program did not finish; the terminal showed '%s'", shown);
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void test_passphrase_prompt_on_a_terminal(void **state)
+{
+    (void)state;
+    expect("prompted secret", "t.db", "remember the quokka lives on Rottnest", 0, "number 1",
+           NULL); /* created encrypted: SIGHTLINE_PASSPHRASE was set */
+    char *path = db_file("t.db");
+    assert_false(contains(path, "quokka"));
+    char shown[8192];
+    int status = run_on_terminal("t.db", "list", "prompted secret", shown, sizeof shown);
+    if (status != 0 || !strstr(shown, "quokka"))
+        fail_msg("exit %d, terminal showed '%s'", status, shown);
+    /* Not echoed. */
+    assert_null(strstr(shown, "prompted secret"));
+
+    image before = take(path);
+    status = run_on_terminal("t.db", "list", "wrong guess", shown, sizeof shown);
+    assert_int_equal(status, 5);
+    assert_non_null(strstr(shown, "wrong passphrase, or not a sightline database"));
+    assert_null(strstr(shown, "wrong guess"));
+    assert_unchanged(&before, path);
+    free(before.bytes);
+    free(path);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3)
@@ -184,6 +268,7 @@ int main(int argc, char **argv)
     dir = temp_dir_create();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_encrypt_and_wrong_passphrase),
+        cmocka_unit_test(test_passphrase_prompt_on_a_terminal),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     temp_dir_remove(dir);
