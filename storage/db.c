@@ -430,8 +430,8 @@ static sl_status check_header(const char *path, const side_files *sf, int keyed,
     return SL_OK;
 }
 
-/* Opens a connection through a URI. The SQLCipher key would go right after
- * sqlite3_open_v2. */
+/* Opens a connection through a URI, and applies o's key (SQLCipher) before
+ * anything is read. */
 static sl_status open_sqlite(const char *path, const char *params, int flags,
                              const sl_db *o, sqlite3 **out, sl_error *err)
 {
