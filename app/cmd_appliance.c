@@ -425,7 +425,60 @@ static int parse_options(int argc, char **argv, options *o)
     return EXIT_OK;
 }
 
-static int load_profile(appliance *a, char **theme, long *font_size)
+/* The profile's key.ACTION values, applied once SDL is up (SDL's key names
+ * need its keyboard tables). */
+typedef struct key_settings {
+    char *value[APPLIANCE_ACTION_COUNT];
+} key_settings;
+
+static void key_settings_free(key_settings *pk)
+{
+    for (int i = 0; i < APPLIANCE_ACTION_COUNT; i++)
+        free(pk->value[i]);
+}
+
+static sl_status read_profile_keys(sl_db *db, key_settings *pk, sl_error *err)
+{
+    for (int i = 1; i < APPLIANCE_ACTION_COUNT; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "key.%s", appliance_action_name((appliance_action)i));
+        if (!profile_key_find(key))
+            continue;
+        sl_status st = profile_get(db, key, &pk->value[i], err);
+        if (st != SL_OK)
+            return st;
+    }
+    return SL_OK;
+}
+
+/* A key.ACTION that differs from the built-in key replaces the action's
+ * keys; a name SDL does not know is a usage error naming the setting. */
+static int apply_profile_keys(appliance *a, const key_settings *pk)
+{
+    for (int i = 1; i < APPLIANCE_ACTION_COUNT; i++) {
+        const char *v = pk->value[i];
+        const char *def = appliance_action_default_key((appliance_action)i);
+        if (!v || (def && SDL_strcasecmp(v, def) == 0))
+            continue;
+        SDL_Keycode k = SDL_GetKeyFromName(v);
+        if (k == SDLK_UNKNOWN) {
+            fprintf(stderr,
+                    "sightline appliance: profile key.%s: '%s' is not a key name SDL knows "
+                    "(e.g. F5, Space, Return, A); change it with 'sightline profile set key.%s "
+                    "KEY'\n",
+                    appliance_action_name((appliance_action)i), v,
+                    appliance_action_name((appliance_action)i));
+            return EXIT_USAGE;
+        }
+        sl_error err = {0};
+        if (appliance_keymap_remap(&a->keys, (appliance_action)i, SDL_GetKeyName(k), &err) !=
+            SL_OK)
+            return cli_fail(&err);
+    }
+    return EXIT_OK;
+}
+
+static int load_profile(appliance *a, char **theme, long *font_size, key_settings *pk)
 {
     sl_db *db = NULL;
     int rc = app_db_open(a->app, &db);
@@ -439,7 +492,8 @@ static int load_profile(appliance *a, char **theme, long *font_size)
         profile_get(db, "voice", &voice, &err) != SL_OK ||
         profile_get_int(db, "rate", &rate, &err) != SL_OK ||
         profile_get_int(db, "pitch", &pitch, &err) != SL_OK ||
-        profile_get_int(db, "volume", &volume, &err) != SL_OK) {
+        profile_get_int(db, "volume", &volume, &err) != SL_OK ||
+        read_profile_keys(db, pk, &err) != SL_OK) {
         free(voice);
         db_close(db);
         return cli_fail(&err);
@@ -531,7 +585,8 @@ static int run_appliance(app_context *app, int argc, char **argv)
     char *theme = NULL;
     long font_size = 64;
     sl_error err = {0};
-    if ((rc = load_profile(&a, &theme, &font_size)) != EXIT_OK)
+    key_settings pk = {0};
+    if ((rc = load_profile(&a, &theme, &font_size, &pk)) != EXIT_OK)
         goto out;
 
     const char *spec = a.opt.source ? a.opt.source : "camera";
@@ -553,6 +608,8 @@ static int run_appliance(app_context *app, int argc, char **argv)
         rc = EXIT_DEVICE;
         goto out;
     }
+    if ((rc = apply_profile_keys(&a, &pk)) != EXIT_OK)
+        goto out;
     appliance_screen_config scfg = {a.opt.width, a.opt.height, theme, (int)font_size,
                                     APPLIANCE_FONT};
     if (appliance_screen_open(&scfg, &a.screen, &err) != SL_OK ||
@@ -597,6 +654,7 @@ out:
     frame_free(&a.view);
     free(a.last_answer);
     free(sc.text);
+    key_settings_free(&pk);
     free(theme);
     free((char *)a.sp.voice.voice);
     free(a.sp.fallback_sink);
