@@ -153,6 +153,71 @@ static void test_read_key_end_to_end(void **state)
     temp_dir_remove(dir);
 }
 
+static size_t count_files(const char *dir, const char *suffix)
+{
+    char pattern[1200];
+    glob_t g;
+    snprintf(pattern, sizeof pattern, "%s/*-%s.wav", dir, suffix);
+    if (glob(pattern, 0, NULL, &g) != 0)
+        return 0;
+    size_t n = g.gl_pathc;
+    globfree(&g);
+    return n;
+}
+
+/* Ask, meeting and sign with nothing they need: each says one line, and
+ * the appliance goes on (the quit key still works). With --mic-file the
+ * microphone is there, and Whisper is what is missing (the tests' models
+ * folder is empty). */
+static void test_modes_say_what_is_missing(void **state)
+{
+    (void)state;
+    char *dir = temp_dir_create();
+    assert_non_null(dir);
+    char sink[1100], sink2[1100], wav[1100], cmd[4096];
+    snprintf(sink, sizeof sink, "%s/sink", dir);
+    snprintf(sink2, sizeof sink2, "%s/sink2", dir);
+    snprintf(wav, sizeof wav, "%s/q.wav", dir);
+    assert_int_equal(mkdir(sink, 0700), 0);
+    assert_int_equal(mkdir(sink2, 0700), 0);
+    pcm_s16 q = {0};
+    assert_int_equal(pcm_s16_alloc(&q, 16000, 1, 8000, NULL), SL_OK);
+    assert_int_equal(wav_write(wav, &q, NULL), SL_OK);
+    pcm_s16_free(&q);
+    snprintf(cmd, sizeof cmd,
+             "SIGHTLINE_HAND_MODELS='%s' xvfb-run -a -s '-screen 0 1280x800x24' '%s' --db "
+             "'%s/db.sqlite' -q appliance --source test:smpte --window 640x480 --audio-sink '%s' "
+             "--no-mic --script 'ask:200,m,s,wait:100,q'",
+             dir, program, dir, sink);
+    char *out = NULL, *err = NULL;
+    int rc = run_command(cmd, &out, &err);
+    if (rc != 0)
+        fprintf(stderr, "exit %d\nstderr: %s\n", rc, err ? err : "");
+    assert_int_equal(rc, 0);
+    free(out);
+    free(err);
+    assert_int_equal(count_files(sink, "no-microphone"), 2);
+    assert_int_equal(count_files(sink, "no-hand-models"), 1);
+    assert_int_equal(count_files(sink, "listening"), 0);
+    assert_int_equal(count_files(sink, "quit"), 1);
+
+    snprintf(cmd, sizeof cmd,
+             "xvfb-run -a -s '-screen 0 1280x800x24' '%s' --db '%s/db.sqlite' -q appliance "
+             "--source test:smpte --window 640x480 --audio-sink '%s' --mic-file '%s' "
+             "--script 'ask:200,m,q'",
+             program, dir, sink2, wav);
+    rc = run_command(cmd, &out, &err);
+    if (rc != 0)
+        fprintf(stderr, "exit %d\nstderr: %s\n", rc, err ? err : "");
+    assert_int_equal(rc, 0);
+    free(out);
+    free(err);
+    assert_int_equal(count_files(sink2, "no-whisper"), 2);
+    assert_int_equal(count_files(sink2, "no-microphone"), 0);
+    assert_int_equal(count_files(sink2, "quit"), 1);
+    temp_dir_remove(dir);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -166,6 +231,7 @@ int main(int argc, char **argv)
     }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_read_key_end_to_end),
+        cmocka_unit_test(test_modes_say_what_is_missing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
