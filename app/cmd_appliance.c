@@ -39,12 +39,14 @@ typedef struct options {
     const char *mic_file;
     bool no_mic;
     int width, height;
+    long video_fps; /* a video: source plays at this rate, as a camera would */
 } options;
 
 /* ---- capture thread: keeps the newest frame ---- */
 
 typedef struct capture {
     frame_source *src;
+    long pace_ns; /* > 0: at most one frame per pace_ns (video files) */
     pthread_t thread;
     pthread_mutex_t mu;
     frame latest;
@@ -58,7 +60,18 @@ static void *capture_main(void *p)
 {
     capture *c = p;
     frame f = {0};
+    struct timespec next;
+    clock_gettime(CLOCK_MONOTONIC, &next);
     while (!atomic_load(&c->stop)) {
+        if (c->pace_ns > 0) {
+            /* A video file decodes as fast as it can: play it as a camera. */
+            next.tv_nsec += c->pace_ns;
+            while (next.tv_nsec >= 1000000000L) {
+                next.tv_nsec -= 1000000000L;
+                next.tv_sec++;
+            }
+            clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+        }
         sl_error err = {0};
         sl_status st = frame_source_next(c->src, &f, &err);
         pthread_mutex_lock(&c->mu);
@@ -265,6 +278,7 @@ static void *meeting_main(void *p)
 #define SIGN_BUFFER_FRAMES 900 /* 30 s at 30 frames a second */
 #define SIGN_PAUSE_FRAMES 8
 #define SIGN_MIN_HAND_FRAMES 6
+#define SIGN_IDLE_FLUSH_MS 500
 
 typedef struct sign_run {
     capture *cap;
@@ -347,14 +361,20 @@ static void *sign_main(void *p)
     frame f = {0};
     long serial = 0;
     sign_frame *buf = malloc(SIGN_BUFFER_FRAMES * sizeof *buf);
-    int n = 0, with_hands = 0, gap = 0;
+    int n = 0, with_hands = 0, gap = 0, idle_ms = 0;
     if (!buf)
         st = sl_fail(&err, SL_ERR_NOMEM, "sign mode: out of memory");
     while (st == SL_OK && !atomic_load(&r->stop)) {
         if (!capture_copy(r->cap, &f, &serial)) {
             sleep_ms(5);
+            /* No new picture for a while (the video ended): a pause too. */
+            if ((idle_ms += 5) >= SIGN_IDLE_FLUSH_MS && n > 0) {
+                gap = SIGN_PAUSE_FRAMES;
+                goto flush;
+            }
             continue;
         }
+        idle_ms = 0;
         hand h[HANDS_MAX];
         int k = 0;
         st = hands_process(r->tracker, &f, h, HANDS_MAX, &k, &err);
@@ -366,6 +386,7 @@ static void *sign_main(void *p)
         sign_frame_from_hands(h, k, &buf[n++]);
         with_hands += k > 0;
         gap = k > 0 ? 0 : gap + 1;
+    flush:
         if (gap >= SIGN_PAUSE_FRAMES || n == SIGN_BUFFER_FRAMES) {
             if (with_hands >= SIGN_MIN_HAND_FRAMES) {
                 char text[1024];
@@ -1190,6 +1211,12 @@ static int parse_options(int argc, char **argv, options *o)
                             : strcmp(a, "--screenshot") == 0 ? &o->screenshot
                             : strcmp(a, "--mic-file") == 0   ? &o->mic_file
                                                              : NULL;
+        if (strcmp(a, "--video-fps") == 0) {
+            if (i + 1 >= argc || !cli_parse_int(argv[i + 1], 1, 240, &o->video_fps))
+                return cli_usage_error(&cmd_appliance, "--video-fps takes 1 to 240");
+            i++;
+            continue;
+        }
         if (strcmp(a, "--no-mic") == 0) {
             o->no_mic = true;
             continue;
@@ -1395,6 +1422,8 @@ static int run_appliance(app_context *app, int argc, char **argv)
         rc = cli_fail(&err);
         goto out;
     }
+    if (strncmp(spec, "video:", 6) == 0)
+        a.cap.pace_ns = 1000000000L / (a.opt.video_fps ? a.opt.video_fps : 30);
     /* Without X11 or Wayland SDL would still start its offscreen driver (and
      * libwayland would complain on stderr): that is no screen for a user.
      * SDL_VIDEODRIVER=dummy or offscreen, set on purpose, is honoured. */
@@ -1495,7 +1524,7 @@ const command cmd_appliance = {
     .summary = "the live appliance: camera preview, big answers, everything spoken, one key each",
     .help =
         "usage: sightline appliance [--source SPEC] [--audio-sink DIR] [--window WxH]\n"
-        "                           [--mic-file AUDIO | --no-mic]\n"
+        "                           [--mic-file AUDIO | --no-mic] [--video-fps N]\n"
         "                           [--script KEYS] [--screenshot FILE]\n"
         "\n"
         "Opens a full-screen window with the camera's picture on top and the latest\n"
@@ -1536,6 +1565,8 @@ const command cmd_appliance = {
         "                    time the appliance starts listening it hears the file from\n"
         "                    its beginning, in real time (tests, machines without one)\n"
         "  --no-mic          use no microphone: ask and meeting say so\n"
+        "  --video-fps N     a video:FILE source plays at N frames a second (default 30),\n"
+        "                    as a camera would\n"
         "  --script KEYS     press keys from a comma-separated list, through the same path\n"
         "                    as the keyboard (tests, single-switch devices): key names (r,\n"
         "                    d, space, period, plus, minus, comma, escape, F1, q), 'ask:MS'\n"
