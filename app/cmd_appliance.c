@@ -1090,6 +1090,7 @@ static void poll_inbox(appliance *a)
             if (a->modes.meeting) {
                 /* It stopped by itself (an error): the key starts a new one. */
                 a->modes.meeting = false;
+                appliance_mic_stop(a->mic);
             }
             a->modes.meeting_id = 0;
             show(a, it->text);
