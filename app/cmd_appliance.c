@@ -599,6 +599,9 @@ static char *ask_job(void *p, const appliance_job_ctx *ctx)
     whisper_params wp = whisper_default_params(WHISPER_STRATEGY_GREEDY);
     wp.language = "en";
     wp.no_timestamps = true;
+    /* A question is short; the bound also keeps a cancel (which Whisper
+     * sees between windows only) from waiting on a long decode. */
+    wp.max_decode_tokens = 64;
     whisper_result r = {0};
     sl_status st = whisper_transcribe(m->whisper, m->pool, j->audio.samples, j->audio.count,
                                       &wp, whisper_go_on, (void *)ctx, &r, &err);
