@@ -68,6 +68,37 @@ sl_status appliance_keymap_bind(appliance_keymap *km, const char *key, appliance
     return SL_OK;
 }
 
+sl_status appliance_keymap_remap(appliance_keymap *km, appliance_action action, const char *key,
+                                 sl_error *err)
+{
+    if (action <= APPLIANCE_NONE || action >= APPLIANCE_ACTION_COUNT)
+        return sl_fail(err, SL_ERR_ARG, "keymap: action %d for key '%s' does not exist",
+                       (int)action, key ? key : "");
+    if (!key || !*key || strlen(key) >= APPLIANCE_KEY_NAME)
+        return sl_fail(err, SL_ERR_ARG, "keymap: key name '%s' is empty or longer than %d bytes",
+                       key ? key : "", APPLIANCE_KEY_NAME - 1);
+    int kept = 0;
+    for (int i = 0; i < km->count; i++) {
+        if (km->action[i] == action || strcasecmp(km->key[i], key) == 0)
+            continue;
+        if (kept != i) {
+            memcpy(km->key[kept], km->key[i], APPLIANCE_KEY_NAME);
+            km->action[kept] = km->action[i];
+        }
+        kept++;
+    }
+    km->count = kept;
+    return appliance_keymap_bind(km, key, action, err);
+}
+
+const char *appliance_action_default_key(appliance_action a)
+{
+    for (size_t i = 0; i < sizeof default_keys / sizeof default_keys[0]; i++)
+        if (default_keys[i].action == a)
+            return default_keys[i].key;
+    return NULL;
+}
+
 appliance_action appliance_keymap_lookup(const appliance_keymap *km, const char *key)
 {
     if (!key)

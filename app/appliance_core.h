@@ -48,6 +48,13 @@ void appliance_keymap_default(appliance_keymap *km);
 /* Binds key to action, replacing the key's old binding (remapping). */
 sl_status appliance_keymap_bind(appliance_keymap *km, const char *key, appliance_action action,
                                 sl_error *err);
+/* Makes key the one key of action (the profile's key.ACTION): the action's
+ * other keys are unbound, and key leaves any action it had. */
+sl_status appliance_keymap_remap(appliance_keymap *km, appliance_action action, const char *key,
+                                 sl_error *err);
+/* The action's first built-in key ("D" for describe): the profile's default
+ * for key.ACTION, so a profile value equal to it changes nothing. */
+const char *appliance_action_default_key(appliance_action a);
 appliance_action appliance_keymap_lookup(const appliance_keymap *km, const char *key);
 /* "describe", "read", ... (the names used in --script and the profile). */
 const char *appliance_action_name(appliance_action a);

@@ -218,3 +218,25 @@ void appliance_screen_close(appliance_screen *s)
     free(s->answer);
     free(s);
 }
+
+bool appliance_display_present(void)
+{
+    const char *x11 = getenv("DISPLAY"), *wayland = getenv("WAYLAND_DISPLAY");
+    if (!(x11 && *x11) && !(wayland && *wayland))
+        return false;
+    /* Only the drivers the environment names: SDL would otherwise try
+     * Wayland after a failed X11 (libwayland then complains on stderr)
+     * and end on its offscreen driver. */
+    if (!getenv("SDL_VIDEODRIVER"))
+        SDL_SetHint(SDL_HINT_VIDEODRIVER, x11 && *x11 && wayland && *wayland ? "x11,wayland"
+                                          : x11 && *x11                    ? "x11"
+                                                                           : "wayland");
+    if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0)
+        return false;
+    const char *driver = SDL_GetCurrentVideoDriver();
+    bool real = driver && (strcmp(driver, "x11") == 0 || strcmp(driver, "wayland") == 0) &&
+                SDL_GetNumVideoDisplays() > 0;
+    if (!real)
+        SDL_QuitSubSystem(SDL_INIT_VIDEO);
+    return real;
+}

@@ -16,6 +16,12 @@ typedef struct appliance_screen_config {
     const char *font_path;
 } appliance_screen_config;
 
+/* Whether a user could see the appliance: DISPLAY or WAYLAND_DISPLAY is set
+ * and SDL opens it with its X11 or Wayland driver (not the offscreen one it
+ * falls back to). Initialises SDL's video on success (the appliance then
+ * uses it); leaves it down otherwise. */
+bool appliance_display_present(void);
+
 /* SL_ERR_DEVICE when there is no display; SL_ERR_IO when the font is
  * missing; SL_ERR_ARG for an unknown theme. SDL_Init(SDL_INIT_VIDEO) must
  * have succeeded. */

@@ -8,13 +8,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <inttypes.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "app/app_db.h"
+#include "app/app_models.h"
 #include "app/appliance_core.h"
+#include "app/appliance_mic.h"
+#include "app/appliance_modes.h"
 #include "app/appliance_screen.h"
 #include "app/commands.h"
 #include "app/describe_basic.h"
+#include "app/hands_input.h"
+#include "app/meeting_capture.h"
+#include "app/vlm_run.h"
 #include "speech/speech.h"
 #include "storage/storage.h"
 #include "vision/vision.h"
@@ -28,13 +36,17 @@ typedef struct options {
     const char *audio_sink;
     const char *script;
     const char *screenshot;
+    const char *mic_file;
+    bool no_mic;
     int width, height;
+    long video_fps; /* a video: source plays at this rate, as a camera would */
 } options;
 
 /* ---- capture thread: keeps the newest frame ---- */
 
 typedef struct capture {
     frame_source *src;
+    long pace_ns; /* > 0: at most one frame per pace_ns (video files) */
     pthread_t thread;
     pthread_mutex_t mu;
     frame latest;
@@ -48,7 +60,18 @@ static void *capture_main(void *p)
 {
     capture *c = p;
     frame f = {0};
+    struct timespec next;
+    clock_gettime(CLOCK_MONOTONIC, &next);
     while (!atomic_load(&c->stop)) {
+        if (c->pace_ns > 0) {
+            /* A video file decodes as fast as it can: play it as a camera. */
+            next.tv_nsec += c->pace_ns;
+            while (next.tv_nsec >= 1000000000L) {
+                next.tv_nsec -= 1000000000L;
+                next.tv_sec++;
+            }
+            clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+        }
         sl_error err = {0};
         sl_status st = frame_source_next(c->src, &f, &err);
         pthread_mutex_lock(&c->mu);
@@ -91,6 +114,295 @@ done:
     return ok;
 }
 
+/* ---- inbox: what the meeting and sign threads have for the screen ---- */
+
+typedef enum inbox_kind {
+    INBOX_MEETING_STARTED, /* id: the stored meeting */
+    INBOX_MEETING_SEGMENT, /* text: a recognised segment */
+    INBOX_MEETING_ENDED,   /* text: what to say; the thread has finished */
+    INBOX_SIGN,            /* text: signs and words recognised */
+    INBOX_SIGN_ENDED,      /* text: an error to say, or NULL; the thread has finished */
+} inbox_kind;
+
+typedef struct inbox_item {
+    struct inbox_item *next;
+    inbox_kind kind;
+    int64_t id;
+    char *text;
+} inbox_item;
+
+typedef struct inbox {
+    pthread_mutex_t mu;
+    inbox_item *head, *tail;
+} inbox;
+
+static void inbox_post(inbox *b, inbox_kind kind, int64_t id, const char *text)
+{
+    inbox_item *it = calloc(1, sizeof *it);
+    if (!it)
+        return;
+    it->kind = kind;
+    it->id = id;
+    it->text = text ? strdup(text) : NULL;
+    pthread_mutex_lock(&b->mu);
+    if (b->tail)
+        b->tail->next = it;
+    else
+        b->head = it;
+    b->tail = it;
+    pthread_mutex_unlock(&b->mu);
+}
+
+/* The oldest item, or NULL; the caller frees it with inbox_item_free. */
+static inbox_item *inbox_take(inbox *b)
+{
+    pthread_mutex_lock(&b->mu);
+    inbox_item *it = b->head;
+    if (it) {
+        b->head = it->next;
+        if (!b->head)
+            b->tail = NULL;
+    }
+    pthread_mutex_unlock(&b->mu);
+    return it;
+}
+
+static void inbox_item_free(inbox_item *it)
+{
+    if (it)
+        free(it->text);
+    free(it);
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* ---- meeting thread: the microphone's audio in pieces through
+ * meeting_capture (VAD, Whisper, one commit per segment) ---- */
+
+#define MEETING_PIECE_SECONDS 5
+
+typedef struct meeting_run {
+    const app_context *app;
+    appliance_mic *mic;
+    const char *whisper_path;
+    inbox *box;
+    pthread_t thread;
+    bool live; /* started and not yet joined */
+    atomic_bool stop;
+} meeting_run;
+
+static void meeting_on_segment(void *ctx, int64_t t0_ms, int64_t t1_ms, const char *text)
+{
+    meeting_run *r = ctx;
+    (void)t1_ms;
+    char line[1200];
+    snprintf(line, sizeof line, "[%02" PRId64 ":%02" PRId64 "] %s", t0_ms / 60000,
+             t0_ms / 1000 % 60, text);
+    inbox_post(r->box, INBOX_MEETING_SEGMENT, 0, line);
+}
+
+static void *meeting_main(void *p)
+{
+    meeting_run *r = p;
+    sl_error err = {0};
+    char *vad_path = NULL;
+    char done[256];
+    meeting_capture c = {.on_segment = meeting_on_segment, .ctx = r};
+    app_find_model(MODEL_VAD, NULL, &vad_path);
+    sl_status st = whisper_model_load(r->whisper_path, &c.model, &err);
+    if (st == SL_OK && !c.model->has_weights)
+        st = sl_fail(&err, SL_ERR_MODEL, "%s: holds a vocabulary but no weights",
+                     r->whisper_path);
+    if (st == SL_OK && vad_path)
+        st = vad_model_load(vad_path, &c.vad, &err);
+    if (st == SL_OK)
+        st = hands_pool_create(r->app, &c.pool, &err);
+    if (st == SL_OK && app_db_open(r->app, &c.db) != EXIT_OK)
+        st = sl_fail(&err, SL_ERR_DB, "the meeting cannot be stored: the database does not open");
+    if (st == SL_OK)
+        st = meeting_create(c.db, "appliance meeting", 0, &c.meeting, &err);
+    if (st == SL_OK) {
+        c.params = whisper_default_params(WHISPER_STRATEGY_GREEDY);
+        c.params.language = "en";
+        c.params.reference_threads = thread_pool_threads(c.pool) > 1 ? 2 : 1;
+        inbox_post(r->box, INBOX_MEETING_STARTED, c.meeting, NULL);
+        pcm_f32 piece = {0};
+        int64_t offset_ms = 0;
+        for (;;) {
+            bool stopping = atomic_load(&r->stop);
+            if (appliance_mic_take(r->mic, &piece, &err) != SL_OK)
+                break;
+            if (!stopping && piece.count < (size_t)SPEECH_RATE * MEETING_PIECE_SECONDS) {
+                sleep_ms(100);
+                continue;
+            }
+            if (piece.count) {
+                st = meeting_capture_audio(&c, piece.samples, piece.count, offset_ms, &err);
+                offset_ms += (int64_t)(piece.count * 1000 / SPEECH_RATE);
+                piece.count = 0;
+                if (st != SL_OK)
+                    break;
+            }
+            if (stopping)
+                break;
+        }
+        pcm_f32_free(&piece);
+        sl_error end_err = {0};
+        sl_status end_st = meeting_end(c.db, c.meeting, 0, &end_err);
+        if (st == SL_OK && end_st != SL_OK) {
+            st = end_st;
+            err = end_err;
+        }
+    }
+    if (st == SL_OK)
+        snprintf(done, sizeof done, "Meeting %" PRId64 " ended: %" PRId64 " segment%s stored.",
+                 c.meeting, c.segments, c.segments == 1 ? "" : "s");
+    else
+        snprintf(done, sizeof done, "The meeting stopped: %s", err.msg);
+    inbox_post(r->box, INBOX_MEETING_ENDED, c.meeting, done);
+    db_close(c.db);
+    thread_pool_destroy(c.pool);
+    vad_model_free(c.vad);
+    whisper_model_free(c.model);
+    free(vad_path);
+    return NULL;
+}
+
+/* ---- sign thread: the newest preview frames through the hand landmarks;
+ * after a pause without hands, the stretch is read as signs and letters ---- */
+
+#define SIGN_BUFFER_FRAMES 900 /* 30 s at 30 frames a second */
+#define SIGN_PAUSE_FRAMES 8
+#define SIGN_MIN_HAND_FRAMES 6
+#define SIGN_IDLE_FLUSH_MS 500
+
+typedef struct sign_run {
+    capture *cap;
+    hands_tracker *tracker;
+    sign_classifier *classifier;
+    int n_signs, n_letters;
+    inbox *box;
+    pthread_t thread;
+    bool live;
+    atomic_bool stop;
+    atomic_long frames; /* processed, for the benchmark of what the loop sustains */
+} sign_run;
+
+static sl_status classify_frames(const sign_classifier *c, sign_kind kind,
+                                 const sign_frame *frames, int n, sign_result *out,
+                                 sl_error *err)
+{
+    sign_sequence seq;
+    sl_status st = signs_sequence(frames, n, &seq, err);
+    if (st != SL_OK)
+        return st;
+    st = sign_classify(c, kind, &seq, out, err);
+    signs_sequence_free(&seq);
+    return st;
+}
+
+/* Known signs as words; held letters joined into words (a pause ends a
+ * word); unknown stretches left out. "" when nothing was known. */
+static sl_status sign_text(const sign_run *r, const sign_frame *frames, int n, char *out,
+                           size_t size, sl_error *err)
+{
+    out[0] = '\0';
+    sign_segment *seg = malloc((size_t)n * sizeof *seg);
+    if (!seg)
+        return sl_fail(err, SL_ERR_NOMEM, "sign mode: out of memory");
+    int count = signs_segment(frames, n, NULL, seg, n);
+    size_t len = 0;
+    bool in_word = false;
+    sl_status st = SL_OK;
+    int skip_until = -1; /* holds inside a recognised sign's motion */
+    for (int i = 0; st == SL_OK && i < count; i++) {
+        const sign_segment *s = &seg[i];
+        sign_result res;
+        const char *piece = NULL;
+        bool letter = false;
+        if (s->kind == SIGN_SEGMENT_MOTION && r->n_signs > 0) {
+            st = classify_frames(r->classifier, SIGN_KIND_SIGN, frames + s->start,
+                                 s->end - s->start, &res, err);
+            if (st == SL_OK && !res.unknown) {
+                piece = res.name;
+                skip_until = s->end;
+            }
+        } else if (s->kind == SIGN_SEGMENT_HOLD && r->n_letters > 0 && s->end > skip_until) {
+            st = classify_frames(r->classifier, SIGN_KIND_LETTER, frames + s->start,
+                                 s->end - s->start, &res, err);
+            if (st == SL_OK && !res.unknown) {
+                piece = res.name;
+                letter = true;
+            }
+        }
+        if (piece) {
+            const char *sep = len && !(letter && in_word) ? " " : "";
+            int w = snprintf(out + len, size - len, "%s%s", sep, piece);
+            if (w > 0 && (size_t)w < size - len)
+                len += (size_t)w;
+            in_word = letter;
+        }
+        if (s->word_end)
+            in_word = false;
+    }
+    free(seg);
+    return st;
+}
+
+static void *sign_main(void *p)
+{
+    sign_run *r = p;
+    sl_error err = {0};
+    sl_status st = SL_OK;
+    frame f = {0};
+    long serial = 0;
+    sign_frame *buf = malloc(SIGN_BUFFER_FRAMES * sizeof *buf);
+    int n = 0, with_hands = 0, gap = 0, idle_ms = 0;
+    if (!buf)
+        st = sl_fail(&err, SL_ERR_NOMEM, "sign mode: out of memory");
+    while (st == SL_OK && !atomic_load(&r->stop)) {
+        if (!capture_copy(r->cap, &f, &serial)) {
+            sleep_ms(5);
+            /* No new picture for a while (the video ended): a pause too. */
+            if ((idle_ms += 5) >= SIGN_IDLE_FLUSH_MS && n > 0) {
+                gap = SIGN_PAUSE_FRAMES;
+                goto flush;
+            }
+            continue;
+        }
+        idle_ms = 0;
+        hand h[HANDS_MAX];
+        int k = 0;
+        st = hands_process(r->tracker, &f, h, HANDS_MAX, &k, &err);
+        if (st != SL_OK)
+            break;
+        atomic_fetch_add(&r->frames, 1);
+        if (n == 0 && k == 0)
+            continue;
+        sign_frame_from_hands(h, k, &buf[n++]);
+        with_hands += k > 0;
+        gap = k > 0 ? 0 : gap + 1;
+    flush:
+        if (gap >= SIGN_PAUSE_FRAMES || n == SIGN_BUFFER_FRAMES) {
+            if (with_hands >= SIGN_MIN_HAND_FRAMES) {
+                char text[1024];
+                st = sign_text(r, buf, n, text, sizeof text, &err);
+                if (st == SL_OK && text[0])
+                    inbox_post(r->box, INBOX_SIGN, 0, text);
+            }
+            n = with_hands = gap = 0;
+        }
+    }
+    free(buf);
+    frame_free(&f);
+    inbox_post(r->box, INBOX_SIGN_ENDED, 0, st == SL_OK ? NULL : err.msg);
+    return NULL;
+}
+
 /* ---- jobs ---- */
 
 typedef struct vision_job {
@@ -123,17 +435,207 @@ static char *read_job(void *p, const appliance_job_ctx *ctx)
     return text;
 }
 
-static char *describe_job(void *p, const appliance_job_ctx *ctx)
+/* ---- models the worker uses (loaded on first use, by the worker only) ---- */
+
+#define INSTALL_WHISPER_LINE                                                                 \
+    "Listening needs a Whisper model: get one with scripts/get-models.sh whisper-base."
+#define INSTALL_VLM_LINE                                                                     \
+    "Answering questions needs a vision-language model: get one with "                      \
+    "scripts/get-models.sh vlm-256m."
+#define BRIEF_REQUEST "In one short sentence, what is in front of me?"
+
+typedef struct worker_models {
+    const app_context *app;
+    char *whisper_path, *vlm_path, *mmproj_path;
+    whisper_model *whisper;
+    thread_pool *pool; /* for Whisper */
+    vlm_session vlm;
+    bool vlm_open, vlm_failed;
+} worker_models;
+
+static void worker_models_free(worker_models *m)
 {
-    vision_job *j = p;
-    if (appliance_job_cancelled(ctx))
+    whisper_model_free(m->whisper);
+    thread_pool_destroy(m->pool);
+    if (m->vlm_open)
+        vlm_session_close(&m->vlm);
+    free(m->whisper_path);
+    free(m->vlm_path);
+    free(m->mmproj_path);
+    memset(m, 0, sizeof *m);
+}
+
+static int stop_when_cancelled(void *user, int32_t token, const char *text, size_t len)
+{
+    (void)token;
+    (void)text;
+    (void)len;
+    return appliance_job_cancelled(user);
+}
+
+static bool whisper_go_on(void *user, int percent)
+{
+    (void)percent;
+    return !appliance_job_cancelled(user);
+}
+
+/* The model's answer to request about pic (one tile and the overview, as
+ * describe's first pass), or NULL without a usable model or when
+ * cancelled (*failed then tells which). */
+static char *vlm_answer(worker_models *m, const frame *pic, const char *request, int n_predict,
+                        const appliance_job_ctx *ctx, bool *failed)
+{
+    *failed = false;
+    if (!m->vlm_path || !m->mmproj_path || m->vlm_failed) {
+        *failed = true;
         return NULL;
+    }
+    if (!m->vlm_open) {
+        llm_cli_options o;
+        llm_cli_options_init(&o);
+        o.sampling.temperature = 0;
+        if (vlm_session_open(m->app, m->vlm_path, m->mmproj_path, &o, &m->vlm) != EXIT_OK) {
+            m->vlm_failed = *failed = true;
+            return NULL;
+        }
+        m->vlm_open = true;
+    }
+    sl_error err = {0};
+    char *prompt = NULL, *text = NULL;
+    int32_t *tail = NULL;
+    size_t n_tail = 0;
+    vlm_record rec = {0};
+    llm_sampler *sampler = NULL;
+    llm_generate_result gen = {0};
+    llm_sampling_params sp = llm_sampling_default_params();
+    sp.temperature = 0;
+    llm_generate_params gp = {.n_predict = n_predict};
+    sl_status st = vlm_chat_prompt(&m->vlm, NULL, request, &prompt, &err);
+    if (st == SL_OK && !appliance_job_cancelled(ctx))
+        st = vlm_eval_prompt(&m->vlm, prompt, pic, clip_image_size(m->vlm.clip), &rec, &tail,
+                             &n_tail, &err);
+    if (st == SL_OK && !appliance_job_cancelled(ctx))
+        st = llm_sampler_create(&sp, llm_model_n_vocab(m->vlm.text.model), &sampler, &err);
+    if (st == SL_OK && sampler)
+        st = llm_generate(m->vlm.text.ctx, m->vlm.text.tok, sampler, tail, n_tail, &gp,
+                          stop_when_cancelled, (void *)ctx, &gen, &err);
+    if (st != SL_OK)
+        text = strdup(err.msg);
+    else if (!appliance_job_cancelled(ctx))
+        text = strdup(gen.text && gen.text[0] ? gen.text : "No answer.");
+    llm_generate_result_free(&gen);
+    llm_sampler_free(sampler);
+    vlm_record_free(&rec);
+    free(tail);
+    free(prompt);
+    return text;
+}
+
+/* What can be said without a vision-language model: light, colours, text. */
+static char *basic_answer(const frame *pic, ocr_engine *ocr, const char *lead)
+{
     basic_description d = {0};
     sl_error err = {0};
-    if (describe_basic(&j->pic, j->ocr, &d, &err) != SL_OK)
+    if (describe_basic(pic, ocr, &d, &err) != SL_OK)
         return strdup(err.msg);
-    char *text = strdup(d.brief ? d.brief : "");
+    size_t n = strlen(lead ? lead : "") + strlen(d.brief) + strlen(d.text) + 32;
+    char *s = malloc(n);
+    if (s)
+        snprintf(s, n, "%s%s%s%s%s", lead ? lead : "", lead ? " " : "", d.brief,
+                 d.text[0] ? "\nThe text reads:\n" : "", d.text);
     basic_description_free(&d);
+    return s;
+}
+
+typedef struct model_job {
+    frame pic;
+    ocr_engine *ocr;
+    worker_models *models;
+    pcm_f32 audio; /* ask: the question as heard */
+} model_job;
+
+static void model_job_free(void *p)
+{
+    model_job *j = p;
+    frame_free(&j->pic);
+    pcm_f32_free(&j->audio);
+    free(j);
+}
+
+static char *describe_job(void *p, const appliance_job_ctx *ctx)
+{
+    model_job *j = p;
+    if (appliance_job_cancelled(ctx))
+        return NULL;
+    bool failed = false;
+    char *text = vlm_answer(j->models, &j->pic, BRIEF_REQUEST, 48, ctx, &failed);
+    if (!text && failed && !appliance_job_cancelled(ctx))
+        text = basic_answer(&j->pic, j->ocr, NULL);
+    return text;
+}
+
+/* The question recognised with Whisper, then answered about the picture
+ * taken when the key went down. */
+static char *ask_job(void *p, const appliance_job_ctx *ctx)
+{
+    model_job *j = p;
+    worker_models *m = j->models;
+    sl_error err = {0};
+    if (appliance_job_cancelled(ctx))
+        return NULL;
+    if (!m->whisper) {
+        sl_status st = whisper_model_load(m->whisper_path, &m->whisper, &err);
+        if (st == SL_OK && !m->whisper->has_weights) {
+            st = sl_fail(&err, SL_ERR_MODEL, "%s: holds a vocabulary but no weights",
+                         m->whisper_path);
+            whisper_model_free(m->whisper);
+            m->whisper = NULL;
+        }
+        if (st != SL_OK)
+            return strdup(err.msg);
+    }
+    if (!m->pool && hands_pool_create(m->app, &m->pool, &err) != SL_OK)
+        return strdup(err.msg);
+    whisper_params wp = whisper_default_params(WHISPER_STRATEGY_GREEDY);
+    wp.language = "en";
+    wp.no_timestamps = true;
+    /* A question is short; the bound also keeps a cancel (which Whisper
+     * sees between windows only) from waiting on a long decode. */
+    wp.max_decode_tokens = 64;
+    whisper_result r = {0};
+    sl_status st = whisper_transcribe(m->whisper, m->pool, j->audio.samples, j->audio.count,
+                                      &wp, whisper_go_on, (void *)ctx, &r, &err);
+    if (st == SL_ERR_CANCELLED || appliance_job_cancelled(ctx)) {
+        whisper_result_free(&r);
+        return NULL;
+    }
+    if (st != SL_OK)
+        return strdup(err.msg);
+    char question[1024] = "";
+    size_t len = 0;
+    for (int i = 0; i < r.n_segments; i++) {
+        const char *t = r.segments[i].text ? r.segments[i].text : "";
+        while (*t == ' ')
+            t++;
+        int w = snprintf(question + len, sizeof question - len, "%s%s", len ? " " : "", t);
+        if (w < 0 || (size_t)w >= sizeof question - len)
+            break;
+        len += (size_t)w;
+    }
+    whisper_result_free(&r);
+    if (!len)
+        return strdup("I did not hear a question. Hold the ask key while you speak.");
+    bool failed = false;
+    char *answer = vlm_answer(m, &j->pic, question, 96, ctx, &failed);
+    if (!answer && failed && !appliance_job_cancelled(ctx))
+        answer = basic_answer(&j->pic, j->ocr, INSTALL_VLM_LINE " What I can tell:");
+    if (!answer)
+        return NULL;
+    size_t n = len + strlen(answer) + 32;
+    char *text = malloc(n);
+    if (text)
+        snprintf(text, n, "You asked: %s\n%s", question, answer);
+    free(answer);
     return text;
 }
 
@@ -198,7 +700,18 @@ typedef struct script {
     Uint32 wait_until;  /* wait:MS */
     bool wait_answer;   /* wait */
     char *shot;         /* shot:PATH to take at the next draw */
+    SDL_Keycode release; /* ask:MS: the key to let go of when the wait ends */
 } script;
+
+static void push_key(SDL_Keycode k, bool down)
+{
+    SDL_Event ev = {0};
+    ev.type = down ? SDL_KEYDOWN : SDL_KEYUP;
+    ev.key.state = down ? SDL_PRESSED : SDL_RELEASED;
+    ev.key.keysym.sym = k;
+    ev.key.keysym.scancode = SDL_GetScancodeFromKey(k);
+    SDL_PushEvent(&ev);
+}
 
 /* Key names that cannot be written inside a comma-separated list. */
 static const char *script_key_alias(const char *t)
@@ -215,13 +728,21 @@ static const char *script_key_alias(const char *t)
 
 /* Feeds the next script token: keys become SDL key events, exactly like a
  * keyboard's. Returns false for a token it does not know (printed). */
-static bool script_step(script *sc, bool worker_busy)
+static bool script_step(script *sc, const appliance_keymap *km, bool worker_busy)
 {
     if (sc->waiting) {
         bool timed_out = SDL_TICKS_PASSED(SDL_GetTicks(), sc->wait_until);
         if (sc->wait_answer ? worker_busy && !timed_out : !timed_out)
             return true;
         sc->waiting = false;
+        if (sc->release != SDLK_UNKNOWN) {
+            push_key(sc->release, false);
+            sc->release = SDLK_UNKNOWN;
+            sc->waiting = true;
+            sc->wait_answer = false;
+            sc->wait_until = SDL_GetTicks() + 50;
+            return true;
+        }
     }
     if (!sc->next || sc->shot)
         return true;
@@ -248,18 +769,32 @@ static bool script_step(script *sc, bool worker_busy)
         sc->wait_until = SDL_GetTicks() + (Uint32)ms;
     } else if (strncmp(t, "shot:", 5) == 0 && t[5]) {
         sc->shot = t + 5;
+    } else if (strncmp(t, "ask:", 4) == 0) {
+        /* Hold the ask key (its first binding) for MS, as hold-to-talk. */
+        long ms;
+        const char *key = NULL;
+        for (int i = 0; i < km->count && !key; i++)
+            if (km->action[i] == APPLIANCE_ASK)
+                key = km->key[i];
+        if (!cli_parse_int(t + 4, 0, 600000, &ms) || !key) {
+            fprintf(stderr, "sightline appliance: --script: bad ask '%s' (ask:MS, with a key bound"
+                            " to ask)\n", t);
+            return false;
+        }
+        SDL_Keycode k = SDL_GetKeyFromName(key);
+        push_key(k, true);
+        sc->release = k;
+        sc->waiting = true;
+        sc->wait_answer = false;
+        sc->wait_until = SDL_GetTicks() + (Uint32)ms;
     } else {
         SDL_Keycode k = SDL_GetKeyFromName(script_key_alias(t));
         if (k == SDLK_UNKNOWN) {
             fprintf(stderr, "sightline appliance: --script: unknown key '%s'\n", t);
             return false;
         }
-        SDL_Event ev = {0};
-        ev.type = SDL_KEYDOWN;
-        ev.key.state = SDL_PRESSED;
-        ev.key.keysym.sym = k;
-        ev.key.keysym.scancode = SDL_GetScancodeFromKey(k);
-        SDL_PushEvent(&ev);
+        push_key(k, true);
+        push_key(k, false);
         /* The key is handled before the next token: a "wait" right after it
          * must see the request it made. */
         sc->waiting = true;
@@ -285,11 +820,32 @@ typedef struct appliance {
     long view_serial;
     char *last_answer;
     char mode[32];
-    bool sign_mode, meeting;
+    appliance_modes modes;
+    appliance_mic *mic;
+    worker_models models; /* the worker's; freed after the worker stops */
+    inbox box;
+    meeting_run meeting;
+    sign_run sign;
+    char *meeting_text; /* the segments of the meeting on screen */
+    bool box_ready;
     appliance_action pending_what;
     Uint32 job_started, last_progress, started;
     bool quit;
 } appliance;
+
+/* dst has src's size. */
+static void frame_copy_into(frame *dst, const frame *src)
+{
+    for (int y = 0; y < src->height; y++)
+        memcpy(dst->pixels + (size_t)y * dst->stride, src->pixels + (size_t)y * src->stride,
+               (size_t)src->width * 3);
+}
+
+/* What the status line and the progress say while a request runs. */
+static const char *busy_word(appliance_action what)
+{
+    return what == APPLIANCE_ASK ? "thinking" : appliance_action_ack(what);
+}
 
 static void submit_vision(appliance *a, appliance_action what)
 {
@@ -297,20 +853,41 @@ static void submit_vision(appliance *a, appliance_action what)
         speak(&a->sp, "no-picture", "No picture from the camera yet.");
         return;
     }
-    vision_job *j = calloc(1, sizeof *j);
-    if (!j || frame_alloc(&j->pic, a->view.width, a->view.height, NULL) != SL_OK) {
-        free(j);
-        return;
+    if (what == APPLIANCE_READ) {
+        vision_job *j = calloc(1, sizeof *j);
+        if (!j || frame_alloc(&j->pic, a->view.width, a->view.height, NULL) != SL_OK) {
+            free(j);
+            return;
+        }
+        frame_copy_into(&j->pic, &a->view);
+        j->ocr = a->ocr;
+        appliance_worker_submit(a->worker, what, read_job, j, vision_job_free);
+    } else {
+        model_job *j = calloc(1, sizeof *j);
+        if (!j || frame_alloc(&j->pic, a->view.width, a->view.height, NULL) != SL_OK) {
+            free(j);
+            return;
+        }
+        frame_copy_into(&j->pic, &a->view);
+        j->ocr = a->ocr;
+        j->models = &a->models;
+        if (what == APPLIANCE_ASK) {
+            pcm_f32 *heard = &j->audio;
+            if (appliance_mic_take(a->mic, heard, NULL) != SL_OK ||
+                heard->count < SPEECH_RATE / 4) {
+                model_job_free(j);
+                speak(&a->sp, "heard-nothing",
+                      "I heard nothing. Hold the ask key while you speak.");
+                snprintf(a->mode, sizeof a->mode, "ready");
+                return;
+            }
+        }
+        appliance_worker_submit(a->worker, what, what == APPLIANCE_ASK ? ask_job : describe_job,
+                                j, model_job_free);
     }
-    for (int y = 0; y < a->view.height; y++)
-        memcpy(j->pic.pixels + (size_t)y * j->pic.stride,
-               a->view.pixels + (size_t)y * a->view.stride, (size_t)a->view.width * 3);
-    j->ocr = a->ocr;
-    appliance_worker_submit(a->worker, what, what == APPLIANCE_READ ? read_job : describe_job, j,
-                            vision_job_free);
     a->pending_what = what;
     a->job_started = a->last_progress = SDL_GetTicks();
-    snprintf(a->mode, sizeof a->mode, "%s", appliance_action_ack(what));
+    snprintf(a->mode, sizeof a->mode, "%s", busy_word(what));
 }
 
 static void show(appliance *a, const char *text)
@@ -318,10 +895,249 @@ static void show(appliance *a, const char *text)
     appliance_screen_set_answer(a->screen, text);
 }
 
+static void meeting_start(appliance *a)
+{
+    if (a->meeting.live) {
+        /* The last meeting's final piece is still being recognised. */
+        a->modes.meeting = false;
+        speak(&a->sp, "meeting-busy", "The last meeting is still being saved. Try again soon.");
+        return;
+    }
+    sl_error err = {0};
+    if (appliance_mic_start(a->mic, &err) != SL_OK) {
+        appliance_modes_mic_failed(&a->modes);
+        speak(&a->sp, "no-microphone", "No microphone found.");
+        return;
+    }
+    a->meeting.app = a->app;
+    a->meeting.mic = a->mic;
+    a->meeting.whisper_path = a->models.whisper_path;
+    a->meeting.box = &a->box;
+    atomic_store(&a->meeting.stop, false);
+    if (pthread_create(&a->meeting.thread, NULL, meeting_main, &a->meeting) != 0) {
+        appliance_mic_stop(a->mic);
+        a->modes.meeting = false;
+        speak(&a->sp, "meeting-failed", "The meeting cannot start.");
+        return;
+    }
+    a->meeting.live = true;
+    free(a->meeting_text);
+    a->meeting_text = strdup("Meeting: listening.");
+    show(a, a->meeting_text);
+    speak(&a->sp, "meeting-started", "Meeting started.");
+}
+
+/* The microphone stops now; the thread recognises what is left, ends the
+ * stored meeting and says so through the inbox. */
+static void meeting_stop(appliance *a)
+{
+    appliance_mic_stop(a->mic);
+    atomic_store(&a->meeting.stop, true);
+    speak(&a->sp, "meeting-ending", "Ending the meeting.");
+}
+
+static void meeting_join(appliance *a)
+{
+    if (!a->meeting.live)
+        return;
+    atomic_store(&a->meeting.stop, true);
+    pthread_join(a->meeting.thread, NULL);
+    a->meeting.live = false;
+}
+
+static void sign_start(appliance *a)
+{
+    sl_error err = {0};
+    hands_options ho = {.max_hands = 2, .track = true};
+    if (a->sign.live) {
+        a->modes.sign = false;
+        speak(&a->sp, "sign-busy", "Sign mode is still stopping. Try again soon.");
+        return;
+    }
+    if (hands_open(NULL, &ho, NULL, &a->sign.tracker, &err) != SL_OK) {
+        appliance_modes_sign_failed(&a->modes);
+        a->modes.have_hand_models = false;
+        const char *msg = "Sign mode needs the MediaPipe hand models: get them with "
+                          "scripts/fetch-hand-models.sh.";
+        show(a, msg);
+        speak(&a->sp, "no-hand-models", msg);
+        cli_note(a->app, "%s", err.msg);
+        return;
+    }
+    sl_db *db = NULL;
+    sl_status st = hands_open_db(a->app, &db, &err);
+    if (st == SL_OK)
+        st = hands_load_classifier(db, &a->sign.classifier, &a->sign.n_signs,
+                                   &a->sign.n_letters, &err);
+    db_close(db);
+    const char *msg = NULL;
+    if (st != SL_OK)
+        msg = err.msg;
+    else if (a->sign.n_signs + a->sign.n_letters == 0)
+        msg = "Nothing taught yet: teach signs first with sightline teach.";
+    if (!msg) {
+        a->sign.cap = &a->cap;
+        a->sign.box = &a->box;
+        atomic_store(&a->sign.stop, false);
+        atomic_store(&a->sign.frames, 0);
+        if (pthread_create(&a->sign.thread, NULL, sign_main, &a->sign) == 0)
+            a->sign.live = true;
+        else
+            msg = "Sign mode cannot start.";
+    }
+    if (msg) {
+        a->modes.sign = false;
+        sign_classifier_free(a->sign.classifier);
+        hands_close(a->sign.tracker);
+        a->sign.classifier = NULL;
+        a->sign.tracker = NULL;
+        show(a, msg);
+        speak(&a->sp, "sign-failed", msg);
+        return;
+    }
+    speak(&a->sp, "sign-on", "Sign mode on.");
+}
+
+static void sign_join(appliance *a)
+{
+    if (a->sign.live) {
+        atomic_store(&a->sign.stop, true);
+        pthread_join(a->sign.thread, NULL);
+        a->sign.live = false;
+    }
+    sign_classifier_free(a->sign.classifier);
+    hands_close(a->sign.tracker);
+    a->sign.classifier = NULL;
+    a->sign.tracker = NULL;
+}
+
+/* What the modes' state machine asked for. */
+static void do_effect(appliance *a, appliance_effect e)
+{
+    sl_error err = {0};
+    switch (e) {
+    case MODE_EFFECT_NONE:
+        break;
+    case MODE_EFFECT_LISTEN:
+        if (a->meeting.live) {
+            a->modes.listening = false;
+            speak(&a->sp, "meeting-busy", "The last meeting is still being saved. Try again soon.");
+            break;
+        }
+        /* Said before the microphone opens, so the question is not cut. */
+        speak(&a->sp, "listening", "listening");
+        if (appliance_mic_start(a->mic, &err) != SL_OK)
+            do_effect(a, appliance_modes_mic_failed(&a->modes));
+        break;
+    case MODE_EFFECT_ANSWER:
+        appliance_mic_stop(a->mic);
+        speak(&a->sp, "ask", "thinking");
+        submit_vision(a, APPLIANCE_ASK);
+        break;
+    case MODE_EFFECT_SIGN_ON:
+        sign_start(a);
+        break;
+    case MODE_EFFECT_SIGN_OFF:
+        sign_join(a);
+        speak(&a->sp, "sign-off", "Sign mode off.");
+        break;
+    case MODE_EFFECT_MEETING_START:
+        meeting_start(a);
+        break;
+    case MODE_EFFECT_MEETING_END:
+        meeting_stop(a);
+        break;
+    case MODE_EFFECT_SAY_NO_MIC:
+        show(a, "No microphone found.");
+        speak(&a->sp, "no-microphone", "No microphone found.");
+        break;
+    case MODE_EFFECT_SAY_NO_WHISPER:
+        show(a, INSTALL_WHISPER_LINE);
+        speak(&a->sp, "no-whisper", INSTALL_WHISPER_LINE);
+        break;
+    case MODE_EFFECT_SAY_NO_HANDS: {
+        const char *msg = "Sign mode needs the MediaPipe hand models: get them with "
+                          "scripts/fetch-hand-models.sh.";
+        show(a, msg);
+        speak(&a->sp, "no-hand-models", msg);
+        break;
+    }
+    case MODE_EFFECT_SAY_MIC_BUSY:
+        speak(&a->sp, "meeting-busy", "The meeting is using the microphone: end it first.");
+        break;
+    }
+}
+
+/* Meeting segments and recognised signs, from their threads. */
+static void poll_inbox(appliance *a)
+{
+    inbox_item *it;
+    while ((it = inbox_take(&a->box))) {
+        switch (it->kind) {
+        case INBOX_MEETING_STARTED:
+            a->modes.meeting_id = it->id;
+            break;
+        case INBOX_MEETING_SEGMENT: {
+            size_t old = a->meeting_text ? strlen(a->meeting_text) : 0;
+            char *grown = realloc(a->meeting_text, old + strlen(it->text) + 2);
+            if (grown) {
+                snprintf(grown + old, strlen(it->text) + 2, "%s%s", old ? "\n" : "", it->text);
+                a->meeting_text = grown;
+                show(a, grown);
+                appliance_screen_scroll(a->screen, 1 << 20);
+            }
+            break;
+        }
+        case INBOX_MEETING_ENDED:
+            meeting_join(a);
+            if (a->modes.meeting) {
+                /* It stopped by itself (an error): the key starts a new one. */
+                a->modes.meeting = false;
+                appliance_mic_stop(a->mic);
+            }
+            a->modes.meeting_id = 0;
+            show(a, it->text);
+            speak(&a->sp, "meeting-ended", it->text);
+            break;
+        case INBOX_SIGN: {
+            char line[1100];
+            snprintf(line, sizeof line, "Signed: %s", it->text);
+            show(a, line);
+            free(a->last_answer);
+            a->last_answer = strdup(it->text);
+            speak(&a->sp, "sign-answer", it->text);
+            break;
+        }
+        case INBOX_SIGN_ENDED:
+            if (it->text) {
+                sign_join(a);
+                a->modes.sign = false;
+                show(a, it->text);
+                speak(&a->sp, "sign-failed", it->text);
+            }
+            break;
+        }
+        inbox_item_free(it);
+    }
+}
+
 static void handle_action(appliance *a, appliance_action act)
 {
     if (act == APPLIANCE_NONE)
         return;
+    /* The modes say their own acknowledgement (or why they cannot start). */
+    if (act == APPLIANCE_ASK) {
+        do_effect(a, appliance_modes_ask_down(&a->modes));
+        return;
+    }
+    if (act == APPLIANCE_SIGN) {
+        do_effect(a, appliance_modes_sign_key(&a->modes));
+        return;
+    }
+    if (act == APPLIANCE_MEETING) {
+        do_effect(a, appliance_modes_meeting_key(&a->modes));
+        return;
+    }
     /* The immediate acknowledgement, before any slow work. */
     speak(&a->sp, appliance_action_name(act), appliance_action_ack(act));
     switch (act) {
@@ -353,16 +1169,6 @@ static void handle_action(appliance *a, appliance_action act)
         }
         break;
     }
-    case APPLIANCE_ASK:
-    case APPLIANCE_SIGN:
-    case APPLIANCE_MEETING: {
-        /* These modes need the microphone loop, which this version of the
-         * appliance does not run yet: say so rather than stay silent. */
-        const char *msg = "This mode is not available in the appliance yet.";
-        show(a, msg);
-        speak(&a->sp, "not-available", msg);
-        break;
-    }
     case APPLIANCE_QUIT:
         a->quit = true;
         break;
@@ -380,7 +1186,11 @@ static void poll_worker(appliance *a)
         free(a->last_answer);
         a->last_answer = strdup(text);
         snprintf(a->mode, sizeof a->mode, "ready");
-        speak(&a->sp, r.what == APPLIANCE_READ ? "read-answer" : "describe-answer", text);
+        speak(&a->sp,
+              r.what == APPLIANCE_READ  ? "read-answer"
+              : r.what == APPLIANCE_ASK ? "ask-answer"
+                                        : "describe-answer",
+              text);
         free(r.text);
     } else if (appliance_worker_busy(a->worker)) {
         /* Spoken progress for work that takes longer than a second. */
@@ -388,7 +1198,7 @@ static void poll_worker(appliance *a)
         if (SDL_TICKS_PASSED(now, a->last_progress + (a->last_progress == a->job_started ? 1000 : 3000))) {
             a->last_progress = now;
             char msg[48];
-            snprintf(msg, sizeof msg, "still %s", appliance_action_ack(a->pending_what));
+            snprintf(msg, sizeof msg, "still %s", busy_word(a->pending_what));
             speak(&a->sp, "progress", msg);
         }
     }
@@ -403,7 +1213,18 @@ static int parse_options(int argc, char **argv, options *o)
                             : strcmp(a, "--audio-sink") == 0 ? &o->audio_sink
                             : strcmp(a, "--script") == 0     ? &o->script
                             : strcmp(a, "--screenshot") == 0 ? &o->screenshot
+                            : strcmp(a, "--mic-file") == 0   ? &o->mic_file
                                                              : NULL;
+        if (strcmp(a, "--video-fps") == 0) {
+            if (i + 1 >= argc || !cli_parse_int(argv[i + 1], 1, 240, &o->video_fps))
+                return cli_usage_error(&cmd_appliance, "--video-fps takes 1 to 240");
+            i++;
+            continue;
+        }
+        if (strcmp(a, "--no-mic") == 0) {
+            o->no_mic = true;
+            continue;
+        }
         if (slot || strcmp(a, "--window") == 0) {
             if (i + 1 >= argc)
                 return cli_usage_error(&cmd_appliance, "%s needs a value", a);
@@ -422,10 +1243,65 @@ static int parse_options(int argc, char **argv, options *o)
             return cli_usage_error(&cmd_appliance, "unknown argument '%s'", a);
         }
     }
+    if (o->no_mic && o->mic_file)
+        return cli_usage_error(&cmd_appliance, "give --mic-file or --no-mic, not both");
     return EXIT_OK;
 }
 
-static int load_profile(appliance *a, char **theme, long *font_size)
+/* The profile's key.ACTION values, applied once SDL is up (SDL's key names
+ * need its keyboard tables). */
+typedef struct key_settings {
+    char *value[APPLIANCE_ACTION_COUNT];
+} key_settings;
+
+static void key_settings_free(key_settings *pk)
+{
+    for (int i = 0; i < APPLIANCE_ACTION_COUNT; i++)
+        free(pk->value[i]);
+}
+
+static sl_status read_profile_keys(sl_db *db, key_settings *pk, sl_error *err)
+{
+    for (int i = 1; i < APPLIANCE_ACTION_COUNT; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "key.%s", appliance_action_name((appliance_action)i));
+        if (!profile_key_find(key))
+            continue;
+        sl_status st = profile_get(db, key, &pk->value[i], err);
+        if (st != SL_OK)
+            return st;
+    }
+    return SL_OK;
+}
+
+/* A key.ACTION that differs from the built-in key replaces the action's
+ * keys; a name SDL does not know is a usage error naming the setting. */
+static int apply_profile_keys(appliance *a, const key_settings *pk)
+{
+    for (int i = 1; i < APPLIANCE_ACTION_COUNT; i++) {
+        const char *v = pk->value[i];
+        const char *def = appliance_action_default_key((appliance_action)i);
+        if (!v || (def && SDL_strcasecmp(v, def) == 0))
+            continue;
+        SDL_Keycode k = SDL_GetKeyFromName(v);
+        if (k == SDLK_UNKNOWN) {
+            fprintf(stderr,
+                    "sightline appliance: profile key.%s: '%s' is not a key name SDL knows "
+                    "(e.g. F5, Space, Return, A); change it with 'sightline profile set key.%s "
+                    "KEY'\n",
+                    appliance_action_name((appliance_action)i), v,
+                    appliance_action_name((appliance_action)i));
+            return EXIT_USAGE;
+        }
+        sl_error err = {0};
+        if (appliance_keymap_remap(&a->keys, (appliance_action)i, SDL_GetKeyName(k), &err) !=
+            SL_OK)
+            return cli_fail(&err);
+    }
+    return EXIT_OK;
+}
+
+static int load_profile(appliance *a, char **theme, long *font_size, key_settings *pk)
 {
     sl_db *db = NULL;
     int rc = app_db_open(a->app, &db);
@@ -439,7 +1315,8 @@ static int load_profile(appliance *a, char **theme, long *font_size)
         profile_get(db, "voice", &voice, &err) != SL_OK ||
         profile_get_int(db, "rate", &rate, &err) != SL_OK ||
         profile_get_int(db, "pitch", &pitch, &err) != SL_OK ||
-        profile_get_int(db, "volume", &volume, &err) != SL_OK) {
+        profile_get_int(db, "volume", &volume, &err) != SL_OK ||
+        read_profile_keys(db, pk, &err) != SL_OK) {
         free(voice);
         db_close(db);
         return cli_fail(&err);
@@ -454,14 +1331,18 @@ static int load_profile(appliance *a, char **theme, long *font_size)
 
 static void status_line(appliance *a, char *buf, size_t n)
 {
-    snprintf(buf, n, "%s | vision model: not loaded (basic) | %d wpm | h: help",
-             a->mode, a->sp.voice.rate_wpm ? a->sp.voice.rate_wpm : TTS_RATE_DEFAULT);
+    char modes[96];
+    appliance_modes_status(&a->modes, modes, sizeof modes);
+    snprintf(buf, n, "%s%s%s | vision model: %s | %d wpm | h: help", a->mode,
+             modes[0] ? " | " : "", modes,
+             a->models.vlm_path && a->models.mmproj_path ? "SmolVLM" : "none (basic)",
+             a->sp.voice.rate_wpm ? a->sp.voice.rate_wpm : TTS_RATE_DEFAULT);
 }
 
 static int run_loop(appliance *a, script *sc)
 {
     sl_error err = {0};
-    char status[160];
+    char status[256];
     while (!a->quit) {
         SDL_Event ev;
         while (SDL_PollEvent(&ev)) {
@@ -474,9 +1355,14 @@ static int run_loop(appliance *a, script *sc)
                                                                    : k == SDLK_PAGEUP ? -4 : 4);
                 else
                     handle_action(a, appliance_keymap_lookup(&a->keys, SDL_GetKeyName(k)));
+            } else if (ev.type == SDL_KEYUP &&
+                       appliance_keymap_lookup(&a->keys, SDL_GetKeyName(ev.key.keysym.sym)) ==
+                           APPLIANCE_ASK) {
+                do_effect(a, appliance_modes_ask_up(&a->modes));
             }
         }
         poll_worker(a);
+        poll_inbox(a);
         capture_copy(&a->cap, &a->view, &a->view_serial);
         pthread_mutex_lock(&a->cap.mu);
         sl_status cst = a->cap.status;
@@ -493,7 +1379,7 @@ static int run_loop(appliance *a, script *sc)
         /* The script starts with the first picture, so its first key has
          * something to work on. */
         bool started = a->view.pixels || SDL_TICKS_PASSED(SDL_GetTicks(), a->started + 10000);
-        if (started && !script_step(sc, appliance_worker_busy(a->worker)))
+        if (started && !script_step(sc, &a->keys, appliance_worker_busy(a->worker)))
             return EXIT_USAGE;
         SDL_Delay(15);
     }
@@ -531,7 +1417,8 @@ static int run_appliance(app_context *app, int argc, char **argv)
     char *theme = NULL;
     long font_size = 64;
     sl_error err = {0};
-    if ((rc = load_profile(&a, &theme, &font_size)) != EXIT_OK)
+    key_settings pk = {0};
+    if ((rc = load_profile(&a, &theme, &font_size, &pk)) != EXIT_OK)
         goto out;
 
     const char *spec = a.opt.source ? a.opt.source : "camera";
@@ -539,6 +1426,8 @@ static int run_appliance(app_context *app, int argc, char **argv)
         rc = cli_fail(&err);
         goto out;
     }
+    if (strncmp(spec, "video:", 6) == 0)
+        a.cap.pace_ns = 1000000000L / (a.opt.video_fps ? a.opt.video_fps : 30);
     /* Without X11 or Wayland SDL would still start its offscreen driver (and
      * libwayland would complain on stderr): that is no screen for a user.
      * SDL_VIDEODRIVER=dummy or offscreen, set on purpose, is honoured. */
@@ -553,6 +1442,21 @@ static int run_appliance(app_context *app, int argc, char **argv)
         rc = EXIT_DEVICE;
         goto out;
     }
+    if ((rc = apply_profile_keys(&a, &pk)) != EXIT_OK)
+        goto out;
+    /* What the modes can use: found now (paths only), loaded when used. */
+    a.models.app = app;
+    app_find_model(MODEL_WHISPER, NULL, &a.models.whisper_path);
+    app_find_model(MODEL_VLM, NULL, &a.models.vlm_path);
+    app_find_model(MODEL_VLM_MMPROJ, NULL, &a.models.mmproj_path);
+    if (!a.opt.no_mic && appliance_mic_open(a.opt.mic_file, 1.0, &a.mic, &err) != SL_OK) {
+        rc = cli_fail(&err);
+        goto out;
+    }
+    /* The microphone itself is tried when a mode needs it. */
+    appliance_modes_init(&a.modes, a.mic != NULL, a.models.whisper_path != NULL, true);
+    pthread_mutex_init(&a.box.mu, NULL);
+    a.box_ready = true;
     appliance_screen_config scfg = {a.opt.width, a.opt.height, theme, (int)font_size,
                                     APPLIANCE_FONT};
     if (appliance_screen_open(&scfg, &a.screen, &err) != SL_OK ||
@@ -578,8 +1482,23 @@ static int run_appliance(app_context *app, int argc, char **argv)
     speak(&a.sp, "hello", "Ready. Press h for help.");
     rc = run_loop(&a, &sc);
 out:
+    /* Threads that read the camera go before it; the meeting ends its
+     * stored meeting first. */
+    sign_join(&a);
+    if (a.mic)
+        appliance_mic_stop(a.mic);
+    meeting_join(&a);
     if (a.worker)
         appliance_worker_stop(a.worker);
+    worker_models_free(&a.models);
+    appliance_mic_close(a.mic);
+    if (a.box_ready) {
+        inbox_item *it;
+        while ((it = inbox_take(&a.box)))
+            inbox_item_free(it);
+        pthread_mutex_destroy(&a.box.mu);
+    }
+    free(a.meeting_text);
     if (a.capture_started) {
         atomic_store(&a.cap.stop, true);
         pthread_join(a.cap.thread, NULL);
@@ -597,6 +1516,7 @@ out:
     frame_free(&a.view);
     free(a.last_answer);
     free(sc.text);
+    key_settings_free(&pk);
     free(theme);
     free((char *)a.sp.voice.voice);
     free(a.sp.fallback_sink);
@@ -608,6 +1528,7 @@ const command cmd_appliance = {
     .summary = "the live appliance: camera preview, big answers, everything spoken, one key each",
     .help =
         "usage: sightline appliance [--source SPEC] [--audio-sink DIR] [--window WxH]\n"
+        "                           [--mic-file AUDIO | --no-mic] [--video-fps N]\n"
         "                           [--script KEYS] [--screenshot FILE]\n"
         "\n"
         "Opens a full-screen window with the camera's picture on top and the latest\n"
@@ -619,13 +1540,23 @@ const command cmd_appliance = {
         "Keys:\n"
         "  r             read the text in the picture\n"
         "  d or space    describe the scene\n"
-        "  a, s, m       ask, sign mode, meeting (not available in the appliance yet)\n"
+        "  a (hold)      ask: speak a question while holding it; Whisper recognises it\n"
+        "                and it is answered about the picture (a vision-language model\n"
+        "                answers; without one, what can be seen and read is said)\n"
+        "  s             sign mode on/off: signs and fingerspelling taught with\n"
+        "                'sightline teach' are shown and spoken (needs the hand models)\n"
+        "  m             meeting start/stop: the microphone is transcribed and stored\n"
+        "                segment by segment ('sightline meeting show N' later)\n"
         "  .             repeat the last answer\n"
         "  escape        stop the current request\n"
         "  + or -        speak faster or slower\n"
         "  up, down, page up, page down   scroll a long answer\n"
         "  h or F1       hear (and see) the list of keys\n"
         "  q             quit\n"
+        "Each key can be changed in the profile: sightline profile set key.describe F5\n"
+        "(key.describe, key.read, key.ask, key.sign, key.meeting, key.repeat, key.stop,\n"
+        "key.faster, key.slower, key.help, key.quit; SDL key names such as F5, Space,\n"
+        "Return, Keypad 5). Setting one replaces that action's built-in keys.\n"
         "\n"
         "Options:\n"
         "  --source SPEC     where pictures come from (default camera): camera,\n"
@@ -634,9 +1565,16 @@ const command cmd_appliance = {
         "                    without a sound card this happens anyway, in a new folder\n"
         "                    under $TMPDIR (named on stderr)\n"
         "  --window WxH      a window of that size instead of full screen\n"
+        "  --mic-file AUDIO  an audio file (any format) plays the microphone's role: each\n"
+        "                    time the appliance starts listening it hears the file from\n"
+        "                    its beginning, in real time (tests, machines without one)\n"
+        "  --no-mic          use no microphone: ask and meeting say so\n"
+        "  --video-fps N     a video:FILE source plays at N frames a second (default 30),\n"
+        "                    as a camera would\n"
         "  --script KEYS     press keys from a comma-separated list, through the same path\n"
         "                    as the keyboard (tests, single-switch devices): key names (r,\n"
-        "                    d, space, period, plus, minus, comma, escape, F1, q), 'wait'\n"
+        "                    d, space, period, plus, minus, comma, escape, F1, q), 'ask:MS'\n"
+        "                    (hold the ask key MS milliseconds), 'wait'\n"
         "                    (until the answer is in), 'wait:MS', 'shot:FILE.png' (save\n"
         "                    the screen). The keyboard keeps working after the script.\n"
         "  --screenshot FILE save the screen as a PNG when the appliance quits\n"

@@ -5,7 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app/appliance_screen.h"
 #include "app/cli.h"
+#include "app/commands.h"
 
 #ifndef SIGHTLINE_VERSION
 #define SIGHTLINE_VERSION "unknown"
@@ -14,6 +16,9 @@
 static void print_main_help(FILE *out)
 {
     fputs("usage: sightline [--db FILE] [--threads N] [-q] COMMAND [options] [args]\n"
+          "\n"
+          "With no command on a machine with a display, sightline starts the appliance\n"
+          "(sightline help appliance).\n"
           "\n"
           "An offline assistant: it reads text in pictures aloud, describes scenes,\n"
           "transcribes speech and remembers what you teach it. Nothing leaves the device.\n"
@@ -130,6 +135,12 @@ int main(int argc, char **argv)
     if (argc < 0)
         return EXIT_USAGE;
     if (argc < 2) {
+        /* On a machine with a screen, no command is the appliance: what a
+         * user who cannot type a command gets when it starts. */
+        if (appliance_display_present()) {
+            char *appliance_argv[] = {(char *)cmd_appliance.name, NULL};
+            return cmd_appliance.run(&app, 1, appliance_argv);
+        }
         print_main_help(stderr);
         return EXIT_USAGE;
     }

@@ -7,6 +7,9 @@
 
 #include "storage/db_internal.h"
 
+#define PROFILE_KEY_HELP "a key name as SDL spells it (F5, Space, Return, Keypad 5, A, .), " \
+                         "at most 15 characters"
+
 static const profile_key keys[] = {
     {"verbosity", "normal", "brief, normal or detailed", "brief|normal|detailed", 0, 0},
     {"rate", "175", "speaking rate, 80 to 450 words a minute", NULL, 80, 450},
@@ -18,6 +21,19 @@ static const profile_key keys[] = {
     {"theme", "yellow-on-black", "yellow-on-black, white-on-black or black-on-white",
      "yellow-on-black|white-on-black|black-on-white", 0, 0},
     {"font_size", "64", "answer text height on screen in pixels, 16 to 400", NULL, 16, 400},
+    /* The appliance's keys: SDL key names. Setting one replaces the
+     * action's built-in keys (the default shown here and its alternatives). */
+    {"key.describe", "D", PROFILE_KEY_HELP, NULL, 0, 0},
+    {"key.read", "R", PROFILE_KEY_HELP, NULL, 0, 0},
+    {"key.ask", "A", PROFILE_KEY_HELP, NULL, 0, 0},
+    {"key.sign", "S", PROFILE_KEY_HELP, NULL, 0, 0},
+    {"key.meeting", "M", PROFILE_KEY_HELP, NULL, 0, 0},
+    {"key.repeat", ".", PROFILE_KEY_HELP, NULL, 0, 0},
+    {"key.stop", "Escape", PROFILE_KEY_HELP, NULL, 0, 0},
+    {"key.faster", "+", PROFILE_KEY_HELP, NULL, 0, 0},
+    {"key.slower", "-", PROFILE_KEY_HELP, NULL, 0, 0},
+    {"key.help", "H", PROFILE_KEY_HELP, NULL, 0, 0},
+    {"key.quit", "Q", PROFILE_KEY_HELP, NULL, 0, 0},
 };
 
 #define PROFILE_VALUE_MAX 256
@@ -34,6 +50,25 @@ const profile_key *profile_key_find(const char *name)
         if (strcmp(keys[i].name, name) == 0)
             return &keys[i];
     return NULL;
+}
+
+bool profile_key_is_appliance_key(const profile_key *k)
+{
+    return k && strncmp(k->name, "key.", 4) == 0;
+}
+
+/* SDL's key names are short printable ASCII ("F5", "Keypad +", "Left
+ * Ctrl"); whether SDL knows the name is checked where SDL is (the
+ * appliance, at start), since storage does not link it. */
+static bool key_name_ok(const char *v)
+{
+    size_t n = strlen(v);
+    if (n == 0 || n > PROFILE_KEY_NAME_MAX || v[0] == ' ' || v[n - 1] == ' ')
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)v[i] < 0x20 || (unsigned char)v[i] > 0x7e)
+            return false;
+    return true;
 }
 
 static sl_status unknown_key(const char *key, sl_error *err)
@@ -83,6 +118,9 @@ static sl_status check_value(const profile_key *k, const char *value, sl_error *
         if ((unsigned char)value[i] < 0x20)
             return sl_fail(err, SL_ERR_ARG, "profile %s: control characters are not allowed",
                            k->name);
+    if (profile_key_is_appliance_key(k) && !key_name_ok(value))
+        return sl_fail(err, SL_ERR_ARG, "profile %s: '%.60s' is not %s", k->name, value,
+                       k->help);
     return SL_OK;
 }
 

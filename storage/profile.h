@@ -5,6 +5,7 @@
 #ifndef SIGHTLINE_STORAGE_PROFILE_H
 #define SIGHTLINE_STORAGE_PROFILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "llm/error.h"
@@ -21,6 +22,13 @@ typedef struct profile_key {
 /* Every key, in the order `profile list` shows them. */
 const profile_key *profile_keys(size_t *count);
 const profile_key *profile_key_find(const char *name);
+
+/* The appliance's key bindings are the keys named "key.ACTION" (key.describe,
+ * key.read, key.ask, key.sign, key.meeting, key.repeat, key.stop, key.faster,
+ * key.slower, key.help, key.quit); their values are SDL key names of at most
+ * PROFILE_KEY_NAME_MAX printable ASCII characters. */
+#define PROFILE_KEY_NAME_MAX 15
+bool profile_key_is_appliance_key(const profile_key *k);
 
 /* *value is malloc'ed: the stored value or the default. SL_ERR_ARG for an
  * unknown key. */

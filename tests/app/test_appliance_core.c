@@ -64,6 +64,42 @@ static void test_remap(void **state)
     free(help);
 }
 
+/* The profile's key.ACTION: the new key is the action's only key, and it
+ * leaves the action it had. */
+static void test_profile_remap(void **state)
+{
+    (void)state;
+    appliance_keymap km;
+    appliance_keymap_default(&km);
+    int before = km.count;
+    sl_error err = {0};
+    assert_int_equal(appliance_keymap_remap(&km, APPLIANCE_DESCRIBE, "F5", &err), SL_OK);
+    assert_int_equal(appliance_keymap_lookup(&km, "F5"), APPLIANCE_DESCRIBE);
+    assert_int_equal(appliance_keymap_lookup(&km, "D"), APPLIANCE_NONE);
+    assert_int_equal(appliance_keymap_lookup(&km, "Space"), APPLIANCE_NONE);
+    assert_int_equal(km.count, before - 1);
+    /* "H" was help's: it moves to ask; F1 still helps; "A" is free. */
+    assert_int_equal(appliance_keymap_remap(&km, APPLIANCE_ASK, "h", &err), SL_OK);
+    assert_int_equal(appliance_keymap_lookup(&km, "H"), APPLIANCE_ASK);
+    assert_int_equal(appliance_keymap_lookup(&km, "A"), APPLIANCE_NONE);
+    assert_int_equal(appliance_keymap_lookup(&km, "F1"), APPLIANCE_HELP);
+    assert_int_equal(appliance_keymap_lookup(&km, "R"), APPLIANCE_READ);
+    char *help = appliance_keymap_help(&km);
+    assert_non_null(help);
+    assert_non_null(strstr(help, "F5 describe;"));
+    assert_non_null(strstr(help, "h ask;"));
+    assert_non_null(strstr(help, "F1 help;"));
+    free(help);
+    assert_int_equal(appliance_keymap_remap(&km, APPLIANCE_NONE, "F6", &err), SL_ERR_ARG);
+    assert_int_equal(appliance_keymap_remap(&km, APPLIANCE_READ, "", &err), SL_ERR_ARG);
+    assert_int_equal(appliance_keymap_lookup(&km, "R"), APPLIANCE_READ);
+    /* The profile's defaults are these keys. */
+    assert_string_equal(appliance_action_default_key(APPLIANCE_DESCRIBE), "D");
+    assert_string_equal(appliance_action_default_key(APPLIANCE_STOP), "Escape");
+    assert_string_equal(appliance_action_default_key(APPLIANCE_REPEAT), ".");
+    assert_null(appliance_action_default_key(APPLIANCE_NONE));
+}
+
 /* A slow job in 10 stages of 20 ms; it notes whether it saw the cancel. */
 typedef struct slow_arg {
     const char *answer;
@@ -231,6 +267,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_default_keys),
         cmocka_unit_test(test_remap),
+        cmocka_unit_test(test_profile_remap),
         cmocka_unit_test(test_worker_newer_cancels_older),
         cmocka_unit_test(test_worker_stop_key_and_shutdown),
         cmocka_unit_test(test_wrap),
