@@ -22,6 +22,9 @@
 #define SPEECH_RANGE_DB 30.0
 #define FLOOR_DB -70.0
 #define MIN_FRAMES 20
+/* Under a second of speech the statistics are too noisy to found a speaker
+ * of their own: such an utterance joins the nearest speaker there is. */
+#define FOUNDING_FRAMES 100
 
 /* Pitch, on the signal decimated to 8 kHz. */
 #define P_RATE 8000
@@ -423,6 +426,14 @@ sl_status speaker_tracker_add(speaker_tracker *t, const speaker_voice *v, int *l
                 best = s;
             }
         }
+        bool short_one = v->frames < FOUNDING_FRAMES && t->n_speakers > 0;
+        if (short_one) {
+            /* Joins, without moving the speaker's mean. */
+            *label = best + 1;
+            t->voices[t->n] = *v;
+            t->online[t->n++] = *label;
+            return SL_OK;
+        }
         if (best < 0 || best_d >= t->p.online_threshold) {
             if (t->n_speakers == t->cap_speakers) {
                 int cap = t->cap_speakers ? t->cap_speakers * 2 : 8;
@@ -550,24 +561,49 @@ sl_status speaker_tracker_recluster(const speaker_tracker *t, int *labels, int *
                                     sl_error *err)
 {
     *n_speakers = 0;
-    size_t m = 0;
+    size_t m = 0, founding = 0;
     for (size_t i = 0; i < t->n; i++)
         labels[i] = 0;
-    for (size_t i = 0; i < t->n; i++)
+    for (size_t i = 0; i < t->n; i++) {
         m += t->voices[i].frames > 0;
+        founding += t->voices[i].frames >= FOUNDING_FRAMES;
+    }
     if (!m)
         return SL_OK;
+    /* Short utterances join afterwards, unless there is nothing else. */
+    int min_frames = founding ? FOUNDING_FRAMES : 1;
     size_t *idx = malloc(m * sizeof *idx);
     int *cluster = malloc(m * sizeof *cluster);
     int k = 0;
     sl_status st = idx && cluster ? SL_OK
                                   : sl_fail(err, SL_ERR_NOMEM, "speaker tracker: out of memory");
     if (st == SL_OK) {
-        m = 0;
+        size_t f = 0;
         for (size_t i = 0; i < t->n; i++)
-            if (t->voices[i].frames > 0)
-                idx[m++] = i;
-        st = agglomerate(t, idx, m, cluster, &k, err);
+            if (t->voices[i].frames >= min_frames)
+                idx[f++] = i;
+        founding = f;
+        for (size_t i = 0; i < t->n; i++)
+            if (t->voices[i].frames > 0 && t->voices[i].frames < min_frames)
+                idx[f++] = i;
+        st = agglomerate(t, idx, founding, cluster, &k, err);
+    }
+    /* Each short utterance: the cluster at the smallest average distance. */
+    for (size_t s = founding; st == SL_OK && s < m; s++) {
+        double best = DBL_MAX;
+        for (int c = 0; c < k; c++) {
+            double sum = 0;
+            size_t count = 0;
+            for (size_t i = 0; i < founding; i++)
+                if (cluster[i] == c) {
+                    sum += scaled_distance(t->voices[idx[s]].v, t->voices[idx[i]].v);
+                    count++;
+                }
+            if (count && sum / (double)count < best) {
+                best = sum / (double)count;
+                cluster[s] = c;
+            }
+        }
     }
     int max_online = t->n_speakers;
     int *overlap = NULL, *final_label = NULL;

@@ -33,8 +33,11 @@
  *   online ones as far as possible (a name given during the meeting stays on
  *   the same voice). Cost O(n^2) memory and about O(n^2 * merges) time:
  *   fine for the few hundred utterances of a long meeting.
- * Utterances with too little speech (frames == 0) are not clustered: they
- * take the label of the nearest utterance in time in the final pass. */
+ * Utterances with under a second of speech have statistics too noisy to
+ * found a speaker: online they join the nearest speaker (when there is one)
+ * without moving its mean, finally the cluster nearest on average. Those
+ * with too little speech to describe (frames == 0) take the label of the
+ * utterance before them (after them at the start). */
 #ifndef SIGHTLINE_SPEECH_SPEAKER_H
 #define SIGHTLINE_SPEECH_SPEAKER_H
 

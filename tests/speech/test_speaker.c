@@ -224,6 +224,24 @@ static void test_recluster_corrects_online_and_keeps_labels(void **state)
         if (final[i] != want[i])
             fail_msg("utterance %d: final label %d, want %d", i, final[i], want[i]);
     speaker_tracker_free(t);
+    /* A short utterance (under a second) far from both joins the nearer one
+     * instead of founding a speaker, online and finally. */
+    assert_int_equal(speaker_tracker_create(&p, &t, NULL), SL_OK);
+    static const float pitch2[] = {7.0f, 7.8f, 7.35f, 7.0f};
+    static const int frames2[] = {150, 150, 60, 150};
+    for (int i = 0; i < 4; i++) {
+        speaker_voice v;
+        memset(&v, 0, sizeof v);
+        v.frames = frames2[i];
+        v.v[2 * SPEAKER_MFCC] = pitch2[i];
+        assert_int_equal(speaker_tracker_add(t, &v, &online[i], NULL), SL_OK);
+    }
+    assert_int_equal(online[2], 1);
+    assert_int_equal(online[3], 1);
+    assert_int_equal(speaker_tracker_recluster(t, final, &k, NULL), SL_OK);
+    assert_int_equal(k, 2);
+    assert_int_equal(final[2], 1);
+    speaker_tracker_free(t);
     /* max_speakers caps the count past the threshold. */
     p.max_speakers = 1;
     assert_int_equal(speaker_tracker_create(&p, &t, NULL), SL_OK);
