@@ -86,10 +86,11 @@ size_t speaker_tracker_count(const speaker_tracker *t);
 int speaker_tracker_online_label(const speaker_tracker *t, size_t i);
 
 /* Final labels of every utterance added so far (labels: count entries,
- * 1-based; 0 only when no utterance had enough speech). A final speaker
- * keeps the online label most of its utterances had (largest overlaps
- * first), the others take the smallest free numbers. *n_speakers gets how
- * many speakers there are. */
+ * 1-based; 0 only when no utterance had enough speech). Final speakers, in
+ * order of first utterance, keep the online label of their earliest
+ * utterance whose label is still free (what the live transcript first
+ * called them, so a name given then stays on them); the others take the
+ * smallest free numbers. *n_speakers gets how many speakers there are. */
 sl_status speaker_tracker_recluster(const speaker_tracker *t, int *labels, int *n_speakers,
                                     sl_error *err);
 
