@@ -120,6 +120,9 @@ sl_status meeting_capture_audio(meeting_capture *c, const float *pcm, size_t n, 
         if (c->on_progress)
             c->on_progress(c->ctx, (double)b / (double)n);
     }
+    /* The silence after the last utterance is done too. */
+    if (st == SL_OK && c->on_progress && !(c->stop && *c->stop))
+        c->on_progress(c->ctx, 1.0);
     free(segs);
     free(probs);
     return st;

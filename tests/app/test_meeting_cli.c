@@ -411,10 +411,15 @@ static void test_start_on_the_recording(void **state)
     assert_int_equal(n, 8);
     cli_result_free(&r);
     /* resume: the same audio again goes after the last segment. */
-    snprintf(args, sizeof args, "-q meeting resume 1 '%s' -m '%s'", wav, model);
+    snprintf(args, sizeof args, "meeting resume 1 '%s' -m '%s'", wav, model);
     r = run_db(args);
     if (r.status != 0)
         fail_msg("meeting resume: %s", r.err);
+    /* Without -q: progress with the time left, one line per utterance. */
+    assert_non_null(strstr(r.err, "meeting: 100% done\n"));
+    assert_non_null(strstr(r.err, " s left\n"));
+    /* Speakers numbered after those of the first run (S1..S8 at most). */
+    assert_null(strstr(r.out, "] S1: "));
     char want[64];
     snprintf(want, sizeof want, "resumed at %lld ms", (long long)(last_t1 + 1000));
     assert_non_null(strstr(r.out, want));
@@ -901,6 +906,11 @@ static void test_llm_summary_map_reduce(void **state)
      * then reduce rounds. */
     assert_true(calls > 60);
     assert_null(strstr(r.out, "<think>"));
+    /* Progress of each pass with the time left. */
+    assert_non_null(strstr(r.err, "meeting: model call 1, reading the transcript: "));
+    assert_non_null(strstr(r.err, ", reading the transcript: 100% done\n"));
+    assert_non_null(strstr(r.err, ", merging notes: "));
+    assert_non_null(strstr(r.err, " left\n"));
     cli_result_free(&r);
     r = run_db("meeting export 1 --md");
     assert_non_null(strstr(r.out, "## Summary (language model)"));
