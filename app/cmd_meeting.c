@@ -259,7 +259,7 @@ static int run_meeting(app_context *app, int argc, char **argv)
 {
     if (argc < 2)
         return cli_usage_error(&cmd_meeting, "which action? (import, list, show, speaker, "
-                                             "export, summarize, start)");
+                                             "export, summarize, start, stop)");
     const char *a = argv[1];
     bool json = false;
     for (int i = 2; i < argc; i++)
@@ -295,12 +295,14 @@ static int run_meeting(app_context *app, int argc, char **argv)
         return meeting_cmd_ask(app, argc, argv);
     if (strcmp(a, "start") == 0 || strcmp(a, "resume") == 0)
         return meeting_cmd_start(app, argc, argv);
+    if (strcmp(a, "stop") == 0)
+        return meeting_cmd_stop(app, argc, argv);
     return cli_usage_error(&cmd_meeting, "'%s' is not a meeting action", a);
 }
 
 const command cmd_meeting = {
     .name = "meeting",
-    .summary = "meeting transcripts: import, list, show, export, summarize, start",
+    .summary = "meeting transcripts: import, list, show, export, summarize, start, stop",
     .help = "usage: sightline meeting ACTION ...\n"
             "\n"
             "  import FILE [--title T]     store a transcript (SRT, WebVTT, or plain\n"
@@ -320,7 +322,12 @@ const command cmd_meeting = {
             "                              with a GGUF text model, citing times\n"
             "  start [--mic|FILE] [--title T] [-m WHISPER_MODEL] [--vad-model FILE]\n"
             "                              transcribe live; each segment is stored as\n"
-            "                              soon as it is heard\n"
+            "                              soon as it is heard, labelled by speaker\n"
+            "                              (S1, S2, ...: name them with 'speaker');\n"
+            "                              Ctrl-C stores the utterance in hand and ends\n"
+            "                              the meeting\n"
+            "  stop [ID]                   end a running 'meeting start' (the newest\n"
+            "                              running meeting without ID)\n"
             "  resume ID [--mic|FILE] [-m WHISPER_MODEL] ...\n"
             "                              more audio for a meeting, after its last segment\n"
             "\n"

@@ -18,6 +18,7 @@
 #include "app/commands.h"
 #include "app/llm_session.h"
 #include "app/meeting_cmd_internal.h"
+#include "app/meeting_progress.h"
 #include "app/meeting_summary.h"
 
 static const char *const map_prompt =
@@ -109,8 +110,10 @@ static void strs_free(strs *s)
 /* Groups the items into bodies of at most budget tokens (an item alone may
  * exceed it: it is cut), and asks instruction on each group. */
 static sl_status map_groups(llm_run *L, const app_context *app, const strs *items,
-                            const char *instruction, size_t budget, strs *out, sl_error *err)
+                            const char *instruction, size_t budget, bool first_pass, strs *out,
+                            sl_error *err)
 {
+    double t0 = meeting_progress_now();
     memset(out, 0, sizeof *out);
     out->v = calloc(items->n + 1, sizeof *out->v);
     if (!out->v)
@@ -143,11 +146,18 @@ static sl_status map_groups(llm_run *L, const app_context *app, const strs *item
             i++;
         }
         if (st == SL_OK) {
-            cli_note(app, "meeting: model call %d (%zu of %zu parts done)", L->calls + 1, i,
-                     items->n);
             st = ask(L, instruction, body, &out->v[out->n], err);
             if (st == SL_OK)
                 out->n++;
+        }
+        if (st == SL_OK) {
+            /* The time left of this pass (the transcript, or a round of
+             * merging notes), from the parts done so far. */
+            char line[96];
+            meeting_progress_text((double)i / (double)items->n, meeting_progress_now() - t0,
+                                  line, sizeof line);
+            cli_note(app, "meeting: model call %d, %s: %s", L->calls,
+                     first_pass ? "reading the transcript" : "merging notes", line);
         }
         free(body);
     }
@@ -220,11 +230,11 @@ int meeting_cmd_summarize_llm(app_context *app, int argc, char **argv, int64_t i
             lines.n++;
     }
     if (st == SL_OK)
-        st = map_groups(&L, app, &lines, map_prompt, budget, &notes, &err);
+        st = map_groups(&L, app, &lines, map_prompt, budget, true, &notes, &err);
     int rounds = 0;
     while (st == SL_OK && notes.n > 1) {
         strs merged;
-        st = map_groups(&L, app, &notes, reduce_prompt, budget, &merged, &err);
+        st = map_groups(&L, app, &notes, reduce_prompt, budget, false, &merged, &err);
         strs_free(&notes);
         notes = merged;
         /* A reduce that cannot shrink (each note alone fills the budget) would

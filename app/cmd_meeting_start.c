@@ -2,8 +2,18 @@
  * through VAD (Silero with --vad-model, else the energy detector) into
  * Whisper, one utterance at a time; each recognised segment is printed with
  * its time and committed to the database at once, so a killed process loses
- * only the utterance being recognised. */
+ * only the utterance being recognised. Each segment carries its speaker
+ * label ("S1", ...: see meeting_capture.h); at the end the whole capture is
+ * reclustered and the labels corrected.
+ *
+ * Stopping: SIGINT (Ctrl-C) or SIGTERM (what `meeting stop` sends, finding
+ * the process by the pid file next to the database) lets the utterance being
+ * recognised finish and be stored, then the meeting is marked ended and the
+ * program exits 0; a second signal ends it at once (everything printed is
+ * stored already). */
+#include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,21 +23,72 @@
 #include "app/commands.h"
 #include "app/meeting_capture.h"
 #include "app/meeting_cmd_internal.h"
+#include "app/meeting_progress.h"
 #include "speech/speech.h"
 
-static void print_segment(void *ctx, int64_t t0_ms, int64_t t1_ms, const char *text)
+/* Set by the signal handler (the only state it touches). */
+static volatile sig_atomic_t g_stop;
+
+static void on_stop_signal(int sig)
+{
+    if (g_stop) {
+        /* A second Ctrl-C: the user does not want to wait. */
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
+    g_stop = 1;
+}
+
+static void catch_stop_signals(bool on)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on ? on_stop_signal : SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+typedef struct start_ctx {
+    app_context *app;
+    double t_start; /* when this audio's transcription began */
+} start_ctx;
+
+static void print_segment(void *ctx, int64_t t0_ms, int64_t t1_ms, const char *speaker,
+                          const char *text)
 {
     (void)ctx;
     (void)t1_ms;
     char hms[32];
     meeting_format_time(t0_ms, hms, sizeof hms);
-    printf("[%s] %s\n", hms, text);
+    printf("[%s] %s%s%s\n", hms, speaker, speaker[0] ? ": " : "", text);
     fflush(stdout);
 }
 
 static void note_progress(void *ctx, double fraction)
 {
-    cli_note(ctx, "meeting: %.0f%% of this audio", 100.0 * fraction);
+    start_ctx *s = ctx;
+    char line[96];
+    meeting_progress_text(fraction, meeting_progress_now() - s->t_start, line, sizeof line);
+    cli_note(s->app, "meeting: %s", line);
+}
+
+/* The largest n of the meeting's "S<n>" labels: a resumed capture numbers
+ * its speakers after them. */
+static int last_label(const meeting_segments *segs)
+{
+    int max = 0;
+    for (size_t i = 0; i < segs->count; i++) {
+        const char *l = segs->items[i].speaker;
+        char *end = NULL;
+        if (l[0] != 'S' || l[1] < '1' || l[1] > '9')
+            continue;
+        long v = strtol(l + 1, &end, 10);
+        if (*end == '\0' && v > max && v < 100000)
+            max = (int)v;
+    }
+    return max;
 }
 
 int meeting_cmd_start(app_context *app, int argc, char **argv)
@@ -76,7 +137,12 @@ int meeting_cmd_start(app_context *app, int argc, char **argv)
     }
     if (vad_flag)
         app_find_model(MODEL_VAD, vad_flag, &vad_path);
-    meeting_capture c = {.on_segment = print_segment, .on_progress = note_progress, .ctx = app};
+    start_ctx sctx = {.app = app};
+    meeting_capture c = {.on_speaker_segment = print_segment,
+                         .on_progress = note_progress,
+                         .ctx = &sctx,
+                         .label_speakers = true,
+                         .stop = &g_stop};
     sl_status st = whisper_model_load(model_path, &c.model, &err);
     if (st == SL_OK && !c.model->has_weights)
         st = sl_fail(&err, SL_ERR_MODEL, "%s: holds a vocabulary but no weights", model_path);
@@ -108,6 +174,7 @@ int meeting_cmd_start(app_context *app, int argc, char **argv)
                 if (old.items[i].t1_ms + 1000 > offset_ms)
                     offset_ms = old.items[i].t1_ms + 1000;
             c.last_t0 = old.count ? old.items[old.count - 1].t0_ms : 0;
+            c.label_offset = st == SL_OK ? last_label(&old) : 0;
             if (st == SL_OK)
                 meeting_segments_free(&old);
             if (st == SL_OK) {
@@ -122,28 +189,47 @@ int meeting_cmd_start(app_context *app, int argc, char **argv)
                 fflush(stdout);
             }
         }
+        char *pid_path = NULL;
+        if (st == SL_OK)
+            st = meeting_pid_write(c.db, c.meeting, &pid_path, &err);
+        g_stop = 0;
+        if (st == SL_OK)
+            catch_stop_signals(true);
+        sctx.t_start = meeting_progress_now();
         if (st == SL_OK && file) {
             st = meeting_capture_audio(&c, audio.samples, audio.count, offset_ms, &err);
         } else if (st == SL_OK) {
             /* The microphone in 10-second pieces; an utterance across a piece
-             * boundary is recognised as two. */
-            for (double done = 0; st == SL_OK && done < seconds; done += 10) {
+             * boundary is recognised as two. A stop lets the piece in hand be
+             * transcribed whole. */
+            c.stop = NULL;
+            for (double done = 0; st == SL_OK && !g_stop && done < seconds; done += 10) {
                 pcm_f32 piece = {0};
                 st = audio_in_record(seconds - done < 10 ? seconds - done : 10, &piece, &err);
-                if (st == SL_OK)
+                if (st != SL_OK && g_stop)
+                    st = SL_OK; /* the recording was interrupted by the stop */
+                if (st == SL_OK && piece.count)
                     st = meeting_capture_audio(&c, piece.samples, piece.count,
-                                       offset_ms + (int64_t)(done * 1000), &err);
+                                               offset_ms + (int64_t)(done * 1000), &err);
                 pcm_f32_free(&piece);
             }
         }
+        int speakers = 0;
+        if (st == SL_OK)
+            st = meeting_capture_finish(&c, &speakers, &err);
         if (st == SL_OK)
             st = meeting_end(c.db, c.meeting, 0, &err);
+        if (pid_path)
+            remove(pid_path);
+        free(pid_path);
         if (st != SL_OK)
             rc = cli_fail(&err);
         else
-            cli_note(app, "meeting %" PRId64 ": %" PRId64 " segments stored", c.meeting,
-                     c.segments);
+            cli_note(app, "meeting %" PRId64 ": %" PRId64 " segments stored, %d speakers%s",
+                     c.meeting, c.segments, speakers, g_stop ? " (stopped)" : "");
+        catch_stop_signals(false);
     }
+    meeting_capture_free(&c);
     db_close(c.db);
     thread_pool_destroy(c.pool);
     pcm_f32_free(&audio);

@@ -20,6 +20,13 @@ int meeting_cmd_start(app_context *app, int argc, char **argv);
 int meeting_cmd_summarize_llm(app_context *app, int argc, char **argv, int64_t id);
 /* ask ID "question" [LLM options] */
 int meeting_cmd_ask(app_context *app, int argc, char **argv);
+/* stop [ID] */
+int meeting_cmd_stop(app_context *app, int argc, char **argv);
+
+/* The pid file of a running `meeting start`: DB.meeting-ID.pid next to the
+ * database, holding the process id. meeting_pid_write creates it (*path
+ * malloc'ed, for the caller to remove at the end). */
+sl_status meeting_pid_write(sl_db *db, int64_t id, char **path, sl_error *err);
 
 
 #endif

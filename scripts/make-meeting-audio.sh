@@ -5,6 +5,12 @@
 # next one later). The recording is about 3.5 minutes (6.6 MB), too big to
 # commit: tests render it when they need it.
 #   scripts/make-meeting-audio.sh OUT.wav [LINES]   (LINES: only the first LINES lines)
+# Also writes OUT.wav.speakers, the answer key of speaker labelling: one line
+# per rendered line, "START_MS END_MS SPEAKER" where the voice really is in
+# the recording (a long line pushes the next one past its scripted time).
+# MEETING_VOICES="Alice=en-us+f2 Ben=..." and MEETING_RATE (words per minute,
+# default 165) render the same script with other voices: a second recording
+# that speaker-labelling thresholds were not tuned on.
 # Needs espeak-ng and sox.
 set -eu
 out=${1:?usage: make-meeting-audio.sh OUT.wav [LINES]}
@@ -18,6 +24,12 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 voice_of() {
+  for pair in ${MEETING_VOICES:-}; do
+    if [ "${pair%%=*}" = "$1" ]; then
+      echo "${pair#*=}"
+      return
+    fi
+  done
   case "$1" in
     Alice) echo "en-us+f3" ;;
     Ben) echo "en-gb+m3" ;;
@@ -30,6 +42,8 @@ voice_of() {
 n=0
 pos=0 # samples written so far
 list=""
+rate=${MEETING_RATE:-165}
+: > "$out.speakers"
 grep '^\[' "$script" | head -n "$limit" > "$work/lines"
 while IFS= read -r line; do
   n=$((n + 1))
@@ -44,9 +58,10 @@ while IFS= read -r line; do
     list="$list $work/s$n.wav"
     pos=$start
   fi
-  espeak-ng -v "$(voice_of "$who")" -s 165 -w "$work/raw$n.wav" "$text" </dev/null
+  espeak-ng -v "$(voice_of "$who")" -s "$rate" -w "$work/raw$n.wav" "$text" </dev/null
   sox "$work/raw$n.wav" -r 16000 -c 1 -b 16 "$work/v$n.wav" </dev/null
   len=$(soxi -s "$work/v$n.wav")
+  echo "$((pos / 16)) $(((pos + len) / 16)) $who" >> "$out.speakers"
   pos=$((pos + len))
   list="$list $work/v$n.wav"
 done < "$work/lines"

@@ -10,6 +10,7 @@
 #include "speech/audio_out.h"
 #include "speech/pcm.h"
 #include "speech/resample.h"
+#include "speech/speaker.h"
 #include "speech/tts.h"
 #include "speech/wav.h"
 #include "speech/mel.h"

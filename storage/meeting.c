@@ -482,3 +482,38 @@ void meeting_segments_free(meeting_segments *s)
     free(s->items);
     memset(s, 0, sizeof *s);
 }
+
+sl_status meeting_relabel_segments(sl_db *db, int64_t meeting_id, const int64_t *ids,
+                                   const char *const *labels, size_t n, sl_error *err)
+{
+    if (!db || (n && (!ids || !labels)))
+        return sl_fail(err, SL_ERR_ARG, "meeting_relabel_segments: no database, ids or labels");
+    for (size_t i = 0; i < n; i++)
+        if (!labels[i] || strlen(labels[i]) > MEETING_SPEAKER_MAX)
+            return sl_fail(err, SL_ERR_ARG, "a speaker label is at most %d bytes",
+                           MEETING_SPEAKER_MAX);
+    sl_status s = check_meeting(db, meeting_id, err);
+    if (s != SL_OK || (s = db_begin(db, err)) != SL_OK)
+        return s;
+    sqlite3_stmt *st = NULL;
+    s = db_prepare(db, "UPDATE meeting_segments SET speaker = ?3 WHERE id = ?1 AND meeting_id = ?2",
+                   &st, "relabelling segments", err);
+    for (size_t i = 0; s == SL_OK && i < n; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, ids[i]);
+        sqlite3_bind_int64(st, 2, meeting_id);
+        sqlite3_bind_text(st, 3, labels[i], -1, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        if (rc != SQLITE_DONE)
+            s = db_fail(db, rc, "relabelling segments", err);
+        else if (sqlite3_changes(db->sq) != 1)
+            s = sl_fail(err, SL_ERR_ARG, "segment %lld is not in meeting %lld",
+                        (long long)ids[i], (long long)meeting_id);
+    }
+    sqlite3_finalize(st);
+    if (s != SL_OK) {
+        db_rollback(db);
+        return s;
+    }
+    return db_commit(db, err);
+}

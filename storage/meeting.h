@@ -71,6 +71,13 @@ sl_status meeting_segments_get(sl_db *db, int64_t meeting_id, meeting_segments *
 sl_status meeting_set_speaker(sl_db *db, int64_t meeting_id, const char *label,
                               const char *name, sl_error *err);
 
+/* Sets the speaker labels of n stored segments of the meeting (ids[i] gets
+ * labels[i]; each label at most MEETING_SPEAKER_MAX bytes), all in one
+ * transaction: how a meeting's final speaker clustering relabels what was
+ * labelled live. An id that is not the meeting's is an SL_ERR_ARG. */
+sl_status meeting_relabel_segments(sl_db *db, int64_t meeting_id, const int64_t *ids,
+                                   const char *const *labels, size_t n, sl_error *err);
+
 /* Segments containing every word of words (meeting_title filled), best match
  * first; limit <= 0: all. No content word: no results. */
 sl_status meeting_search(sl_db *db, const char *words, int64_t limit, meeting_segments *out,

@@ -1,8 +1,10 @@
 /* sightline meeting and search through the program: the scripted test
  * meeting (assets/meeting/budget-meeting.txt) imported, searched and
  * summarized against its answer key; hostile transcripts; meeting start
- * without a Whisper model. */
+ * without a Whisper model. Speaker labels and meeting stop are in
+ * test_meeting_capture_cli.c (a test of their own, to keep each short). */
 #include "tests/app/cli_test.h"
+#include "tests/app/meeting_cli_test.h"
 
 #include <ctype.h>
 #include <signal.h>
@@ -15,30 +17,6 @@
 #include <string.h>
 
 const char *cli_program;
-
-static char *g_dir;
-
-static cli_result run_db(const char *args)
-{
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "--db '%s/m.db' %s", g_dir, args);
-    return cli_run(cmd);
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    g_dir = temp_dir_create();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    temp_dir_remove(g_dir);
-    g_dir = NULL;
-    return 0;
-}
 
 static int64_t hms_ms(const char *s)
 {
@@ -335,42 +313,6 @@ static void test_start_without_whisper_model(void **state)
 }
 
 
-/* A random-weight Whisper model and a rendering of the first `lines` lines
- * of the script into g_dir; false (the test skips) when the tools are
- * missing. */
-static bool make_model_and_audio(int lines, char *model, char *wav, size_t n)
-{
-    const char *gen = "/work/shared/tools/gen_tiny_whisper.py";
-    const char *shared = getenv("SIGHTLINE_SHARED");
-    char gen_path[4200];
-    snprintf(gen_path, sizeof gen_path, "%s/tools/gen_tiny_whisper.py", shared ? shared : "");
-    if (shared && access(gen_path, R_OK) == 0)
-        gen = gen_path;
-    if (access("/usr/bin/python3", X_OK) != 0 || access(gen, R_OK) != 0 ||
-        system("command -v espeak-ng >/dev/null && command -v sox >/dev/null") != 0)
-        return false;
-    snprintf(model, n, "%s/whisper-test.bin", g_dir);
-    snprintf(wav, n, "%s/meeting.wav", g_dir);
-    char cmd[9000];
-    snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s' --preset test '%s' >/dev/null", gen, model);
-    if (system(cmd) != 0)
-        return false;
-    snprintf(cmd, sizeof cmd, "'%s' '%s' %d", source_path("scripts/make-meeting-audio.sh"), wav,
-             lines);
-    assert_int_equal(system(cmd), 0);
-    return true;
-}
-
-static int64_t json_int_after(const char *s, const char *key, const char **next)
-{
-    const char *p = strstr(s, key);
-    if (!p)
-        return -1;
-    p += strlen(key);
-    *next = p;
-    return strtoll(p, NULL, 10);
-}
-
 static void test_start_on_the_recording(void **state)
 {
     (void)state;
@@ -410,10 +352,15 @@ static void test_start_on_the_recording(void **state)
     assert_int_equal(n, 8);
     cli_result_free(&r);
     /* resume: the same audio again goes after the last segment. */
-    snprintf(args, sizeof args, "-q meeting resume 1 '%s' -m '%s'", wav, model);
+    snprintf(args, sizeof args, "meeting resume 1 '%s' -m '%s'", wav, model);
     r = run_db(args);
     if (r.status != 0)
         fail_msg("meeting resume: %s", r.err);
+    /* Without -q: progress with the time left, one line per utterance. */
+    assert_non_null(strstr(r.err, "meeting: 100% done\n"));
+    assert_non_null(strstr(r.err, " s left\n"));
+    /* Speakers numbered after those of the first run (S1..S8 at most). */
+    assert_null(strstr(r.out, "] S1: "));
     char want[64];
     snprintf(want, sizeof want, "resumed at %lld ms", (long long)(last_t1 + 1000));
     assert_non_null(strstr(r.out, want));
@@ -479,6 +426,7 @@ static void test_killed_meeting_keeps_printed_segments(void **state)
     char out_path[4200], db_path[4200];
     snprintf(out_path, sizeof out_path, "%s/out.txt", g_dir);
     snprintf(db_path, sizeof db_path, "%s/m.db", g_dir);
+    remove(out_path); /* the last child's lines must not count */
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
@@ -575,6 +523,11 @@ static void test_llm_summary_map_reduce(void **state)
      * then reduce rounds. */
     assert_true(calls > 60);
     assert_null(strstr(r.out, "<think>"));
+    /* Progress of each pass with the time left. */
+    assert_non_null(strstr(r.err, "meeting: model call 1, reading the transcript: "));
+    assert_non_null(strstr(r.err, ", reading the transcript: 100% done\n"));
+    assert_non_null(strstr(r.err, ", merging notes: "));
+    assert_non_null(strstr(r.err, " left\n"));
     cli_result_free(&r);
     r = run_db("meeting export 1 --md");
     assert_non_null(strstr(r.out, "## Summary (language model)"));

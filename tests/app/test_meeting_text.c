@@ -1,9 +1,11 @@
 /* The meeting text helpers without the program: transcript parsing (times,
- * speakers, formats) and <think> stripping. */
+ * speakers, formats), <think> stripping and the progress line with its
+ * estimate of the time left. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "app/meeting_import.h"
+#include "app/meeting_progress.h"
 #include "app/meeting_summary.h"
 #include "tests/support.h"
 
@@ -69,12 +71,52 @@ static void test_strip_think(void **state)
     }
 }
 
+static void test_progress_text(void **state)
+{
+    (void)state;
+    static const struct {
+        double fraction, elapsed;
+        const char *want;
+    } cases[] = {
+        /* left = elapsed * (1 - f) / f */
+        {0.25, 10, "25% done, about 30 s left"},
+        {0.5, 45.4, "50% done, about 45 s left"},
+        {0.1, 10, "10% done, about 1 min 30 s left"},
+        {0.4, 130, "40% done, about 3 min 15 s left"},
+        {0.05, 600, "5% done, about 3 h 10 min left"},
+        {0.999, 100, "99% done, about 0 s left"},
+        /* Too early to say: the fraction only. */
+        {0.01, 30, "1% done"},
+        {0.5, 0.2, "50% done"},
+        {0, 5, "0% done"},
+        {-1, 5, "0% done"},
+        {1, 5, "100% done"},
+        {1.5, 5, "100% done"},
+        /* Absurd inputs stay printable. */
+        {0.03, 1e12, "3% done, about 2777 h 46 min left"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char buf[64];
+        meeting_progress_text(cases[i].fraction, cases[i].elapsed, buf, sizeof buf);
+        if (strcmp(buf, cases[i].want) != 0)
+            fail_msg("%.3f after %.1f s: '%s', want '%s'", cases[i].fraction, cases[i].elapsed,
+                     buf, cases[i].want);
+    }
+    /* Cut to the buffer, terminated. */
+    char small[8];
+    meeting_progress_text(0.25, 10, small, sizeof small);
+    assert_string_equal(small, "25% don");
+    double a = meeting_progress_now(), b = meeting_progress_now();
+    assert_true(b >= a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_times),
         cmocka_unit_test(test_formats),
         cmocka_unit_test(test_strip_think),
+        cmocka_unit_test(test_progress_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -200,6 +200,43 @@ static void test_export_import_erase(void **state)
     free(exported);
 }
 
+/* The final speaker pass relabels segments in one go; names follow the
+ * label; another meeting's segment is refused and nothing changes. */
+static void test_relabel_segments(void **state)
+{
+    fixture *f = *state;
+    sl_error err;
+    int64_t m = add_meeting(f->db, "Relabel", 0), other = add_meeting(f->db, "Other", 0);
+    int64_t ids[3];
+    assert_int_equal(meeting_add_segment(f->db, m, 0, 1000, "S1", "one", &ids[0], &err), SL_OK);
+    assert_int_equal(meeting_add_segment(f->db, m, 1000, 2000, "S3", "two", &ids[1], &err), SL_OK);
+    assert_int_equal(meeting_add_segment(f->db, other, 0, 1000, "S1", "x", &ids[2], &err), SL_OK);
+    assert_int_equal(meeting_set_speaker(f->db, m, "S1", "Alice", &err), SL_OK);
+    const char *labels[] = {"S2", "S1", "S9"};
+    assert_int_equal(meeting_relabel_segments(f->db, m, ids, labels, 2, &err), SL_OK);
+    meeting_segments segs;
+    assert_int_equal(meeting_segments_get(f->db, m, &segs, &err), SL_OK);
+    assert_string_equal(segs.items[0].speaker, "S2");
+    assert_null(segs.items[0].name);
+    assert_string_equal(segs.items[1].speaker, "S1");
+    assert_string_equal(segs.items[1].name, "Alice");
+    meeting_segments_free(&segs);
+    /* ids[2] is the other meeting's: all or nothing. */
+    const int64_t bad[] = {ids[0], ids[2]};
+    assert_int_equal(meeting_relabel_segments(f->db, m, bad, labels + 1, 2, &err), SL_ERR_ARG);
+    assert_non_null(strstr(err.msg, "not in meeting"));
+    assert_int_equal(meeting_segments_get(f->db, m, &segs, &err), SL_OK);
+    assert_string_equal(segs.items[0].speaker, "S2");
+    meeting_segments_free(&segs);
+    char longer[MEETING_SPEAKER_MAX + 2];
+    memset(longer, 'x', sizeof longer - 1);
+    longer[sizeof longer - 1] = '\0';
+    const char *too_long[] = {longer};
+    assert_int_equal(meeting_relabel_segments(f->db, m, ids, too_long, 1, &err), SL_ERR_ARG);
+    assert_int_equal(meeting_relabel_segments(f->db, m + 99, ids, labels, 1, &err), SL_ERR_ARG);
+    assert_int_equal(meeting_relabel_segments(f->db, m, NULL, NULL, 0, &err), SL_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -209,6 +246,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_summaries_and_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_segment_committed_at_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_export_import_erase, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_relabel_segments, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
