@@ -184,8 +184,8 @@ static int run_transcribe(app_context *app, int argc, char **argv)
     sl_error err = {0};
     if (!model_path) {
         sl_fail(&err, SL_ERR_MODEL,
-                "no Whisper model: free-form transcription needs one (-m ggml-base.en.bin, "
-                "whisper.cpp's model files)");
+                "no Whisper model: free-form transcription needs one "
+                "(scripts/get-models.sh whisper-base, then -m ggml-base.en.bin)");
         return cli_fail(&err);
     }
 

@@ -167,7 +167,9 @@ sl_status voice_command_open(const voice_command_options *o, voice_command_recog
         ps_free(ps);
         return sl_fail(err, SL_ERR_INTERNAL, "voice commands: pocketsphinx rejected the grammar");
     }
-    if (ps_set_allphone_file(ps, "phones", phone_lm) != 0) {
+    /* A phone loop without the phone language model: the model made the
+     * search ten times slower for no gain in telling commands apart. */
+    if (ps_set_allphone(ps, "phones", NULL) != 0) {
         ps_free(ps);
         return sl_fail(err, SL_ERR_MODEL, "%s: pocketsphinx could not load the phone model",
                        phone_lm);
