@@ -1,10 +1,12 @@
 /* Voice commands without Whisper: pocketsphinx (Debian's 0.8+5prealpha, the
- * en-us acoustic model) restricted to a JSGF grammar of the appliance's
- * command phrases, generated from the table in voice_command.c.
+ * en-us acoustic model) restricted to a finite-state grammar of the
+ * appliance's command phrases (the table in voice_command.c) beside a loop
+ * of garbage phones: speech that is not a command is explained by garbage
+ * and rejected (README, "Voice commands": accuracy and false accepts).
  *
  * Free-form dictation is deliberately not offered: pocketsphinx's general
- * en-us language model recognises almost nothing of our synthetic speech
- * (README, "Voice commands without Whisper"), so transcription needs Whisper.
+ * en-us language model recognises almost nothing of our synthetic speech,
+ * so transcription needs Whisper.
  *
  * A recognizer owns one pocketsphinx decoder (no process-wide state); one
  * thread at a time per recognizer. Nothing is printed: pocketsphinx's log goes
@@ -17,7 +19,7 @@
 #include "llm/error.h"
 
 typedef enum voice_command_id {
-    VOICE_CMD_NONE = 0, /* nothing recognised, or below the confidence threshold */
+    VOICE_CMD_NONE = 0, /* not a command (garbage won), or below the threshold */
     VOICE_CMD_DESCRIBE,
     VOICE_CMD_READ,
     VOICE_CMD_WHAT_IS_THIS,
@@ -42,7 +44,11 @@ typedef enum voice_command_id {
 
 typedef struct voice_command_options {
     const char *model_dir; /* holds en-us/ and cmudict-en-us.dict; NULL = the default */
-    float threshold;       /* results with confidence below it are VOICE_CMD_NONE; 0..1 */
+    /* Results with confidence below it are VOICE_CMD_NONE; 0..1. The
+     * confidence is the share of the utterance's speech frames the command
+     * explains (the rest went to garbage phones); a command with more than
+     * one garbage phone is rejected whatever the threshold. */
+    float threshold;
 } voice_command_options;
 
 void voice_command_options_default(voice_command_options *o);

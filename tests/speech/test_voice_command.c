@@ -11,11 +11,21 @@
 
 #include <stdint.h>
 
-/* Measured (README) less a margin; provisional until measured. */
-#define ACCURACY_FLOOR 0.0
-#define CLEAN_FLOOR 0.0
-#define CONFUSION_CEIL_PCT 100
-#define FALSE_ACCEPT_CEIL 100.0
+/* Measured on 2026-11-25 (README, "Voice commands") less a margin:
+ * 4 voices x 3 rates x 3 noise levels x 13 commands = 468 utterances,
+ * 81.2% correct (clean 89.1%, 20 dB 85.3%, 10 dB 69.2%), 2.1% wrong
+ * command; out of the grammar 17/192 (8.9%) accepted; held-out voices and
+ * rates 69.9%. The subset run (each voice at one rate) measured 73.1%,
+ * clean 86.5%, 10 dB 67.3%. */
+#define ACCURACY_FLOOR 78.0
+#define CLEAN_FLOOR 86.0
+#define NOISY10_FLOOR 65.0
+#define SUBSET_ACCURACY_FLOOR 70.0
+#define SUBSET_CLEAN_FLOOR 82.0
+#define SUBSET_NOISY10_FLOOR 62.0
+#define CONFUSION_CEIL_PCT 4.0
+#define FALSE_ACCEPT_CEIL 12.0
+#define HELDOUT_FLOOR 65.0
 
 #if defined(__SANITIZE_ADDRESS__)
 #define SANITIZED 1
@@ -24,7 +34,11 @@
 #endif
 
 static const char *const voices[] = {"en", "en-us", "en+f3", "en+m3"};
-static const int rates[] = {140, 175, 220};
+static const int rates[] = {130, 175, 220};
+/* SIGHTLINE_VOICE_COMMAND_HELDOUT=1: voices and rates the floors were not
+ * tuned on, reported (README) and held to the looser HELDOUT floors. */
+static const char *const heldout_voices[] = {"en-gb-scotland", "en-029", "en+f4", "en-us+m7"};
+static const int heldout_rates[] = {150, 250, 150, 250};
 static const double snrs[] = {INFINITY, 20.0, 10.0}; /* dB; INFINITY = clean */
 #define N_VOICES 4
 #define N_RATES 3
@@ -38,6 +52,16 @@ static const char *const outside[] = {
     "turn left at the next corner",
     "i would like a cup of tea",
     "the bus leaves at half past seven",
+    "where did i put my keys",
+    "call my brother",
+    "good morning",
+    "thank you very much",
+    "open the window",
+    "what time is it",
+    "start the car",
+    "read me a story",
+    "faster than light",
+    "describe your day",
 };
 #define N_OUTSIDE (sizeof outside / sizeof outside[0])
 
@@ -132,60 +156,101 @@ static const char *first_phrase(voice_command_id id)
     return NULL;
 }
 
+typedef struct grid_counts {
+    int ok[N_SNRS], wrong[N_SNRS], rejected[N_SNRS], n[N_SNRS];
+} grid_counts;
+
+/* Every command's first phrase by voice at rate, at each noise level;
+ * prints one line "voice rate: ok/n per noise level" and adds to g. */
+static void run_voice(voice_command_recognizer *r, const char *voice, int rate, int seed_base,
+                      grid_counts *g, double *audio_s)
+{
+    int ok[N_SNRS] = {0}, n[N_SNRS] = {0};
+    for (int k = 0; k < N_SNRS; k++)
+        for (int c = 1; c < VOICE_CMD_COUNT; c++) {
+            const char *text = first_phrase((voice_command_id)c);
+            pcm_f32 a = render(text, voice, rate, snrs[k], (uint64_t)(seed_base + c * 10 + k));
+            *audio_s += (double)a.count / SPEECH_RATE;
+            voice_command_result res = hear(r, &a);
+            pcm_f32_free(&a);
+            n[k]++;
+            g->n[k]++;
+            if (res.id == (voice_command_id)c) {
+                ok[k]++;
+                g->ok[k]++;
+            } else if (res.id == VOICE_CMD_NONE) {
+                g->rejected[k]++;
+            } else {
+                g->wrong[k]++;
+                print_message("  '%s' (%s, %d wpm, snr %g) heard as '%s' (%.2f)\n", text, voice,
+                              rate, snrs[k], res.phrase, (double)res.confidence);
+            }
+        }
+    print_message("%-14s %d wpm: clean %2d/%2d  20 dB %2d/%2d  10 dB %2d/%2d\n", voice, rate,
+                  ok[0], n[0], ok[1], n[1], ok[2], n[2]);
+}
+
+static void report_grid(const char *what, const grid_counts *g, double t, double audio_s)
+{
+    int ok = 0, n = 0, wrong = 0, rej = 0;
+    for (int k = 0; k < N_SNRS; k++) {
+        ok += g->ok[k];
+        n += g->n[k];
+        wrong += g->wrong[k];
+        rej += g->rejected[k];
+    }
+    print_message("%s: %d/%d correct (%.1f%%), %d wrong, %d rejected; clean %.1f%%, 20 dB "
+                  "%.1f%%, 10 dB %.1f%%; %.1f s for %.1f s of audio\n",
+                  what, ok, n, 100.0 * ok / n, wrong, rej, 100.0 * g->ok[0] / g->n[0],
+                  100.0 * g->ok[1] / g->n[1], 100.0 * g->ok[2] / g->n[2], t, audio_s);
+}
+
+static double pct(int a, int b)
+{
+    return b ? 100.0 * a / b : 0.0;
+}
+
 static void test_commands_by_voice_rate_noise(void **state)
 {
     (void)state;
     voice_command_recognizer *r = open_quietly();
     int full = full_run();
-    int correct[N_VOICES][N_RATES][N_SNRS] = {{{0}}}, total[N_VOICES][N_RATES][N_SNRS] = {{{0}}};
-    int wrong = 0, rejected = 0, all = 0, all_ok = 0;
-    int snr_ok[N_SNRS] = {0}, snr_n[N_SNRS] = {0};
-    double t0 = seconds_now();
+    grid_counts g;
+    memset(&g, 0, sizeof g);
+    double t0 = seconds_now(), audio_s = 0;
     for (int v = 0; v < N_VOICES; v++)
-        for (int k = 0; k < N_RATES; k++)
-            for (int n = 0; n < N_SNRS; n++) {
-                /* Subset: each voice at one rate, each noise level. */
-                if (!full && k != v % N_RATES)
-                    continue;
-                for (int c = 1; c < VOICE_CMD_COUNT; c++) {
-                    const char *text = first_phrase((voice_command_id)c);
-                    pcm_f32 a = render(text, voices[v], rates[k], snrs[n],
-                                       (uint64_t)(c * 100 + v * 10 + k * 3 + n + 1));
-                    voice_command_result res = hear(r, &a);
-                    pcm_f32_free(&a);
-                    total[v][k][n]++;
-                    all++;
-                    snr_n[n]++;
-                    if (res.id == (voice_command_id)c) {
-                        correct[v][k][n]++;
-                        all_ok++;
-                        snr_ok[n]++;
-                    } else if (res.id == VOICE_CMD_NONE) {
-                        rejected++;
-                    } else {
-                        wrong++;
-                        print_message("  '%s' (%s, %d wpm, snr %g) heard as '%s' (%.2f)\n", text,
-                                      voices[v], rates[k], snrs[n], res.phrase,
-                                      (double)res.confidence);
-                    }
-                }
-            }
-    for (int v = 0; v < N_VOICES; v++)
-        for (int k = 0; k < N_RATES; k++)
-            if (total[v][k][0])
-                print_message("%-6s %d wpm: clean %2d/%2d  20 dB %2d/%2d  10 dB %2d/%2d\n",
-                              voices[v], rates[k], correct[v][k][0], total[v][k][0],
-                              correct[v][k][1], total[v][k][1], correct[v][k][2],
-                              total[v][k][2]);
-    print_message("commands: %d/%d correct (%.1f%%), %d confused, %d rejected; clean %.1f%%, "
-                  "20 dB %.1f%%, 10 dB %.1f%% (%.1f s)\n",
-                  all_ok, all, 100.0 * all_ok / all, wrong, rejected,
-                  100.0 * snr_ok[0] / snr_n[0], 100.0 * snr_ok[1] / snr_n[1],
-                  100.0 * snr_ok[2] / snr_n[2], seconds_now() - t0);
+        for (int k = 0; k < N_RATES; k++) {
+            /* Subset: each voice at one rate. */
+            if (!full && k != v % N_RATES)
+                continue;
+            run_voice(r, voices[v], rates[k], v * 1000 + k * 300, &g, &audio_s);
+        }
+    report_grid("commands", &g, seconds_now() - t0, audio_s);
+    int ok = g.ok[0] + g.ok[1] + g.ok[2], n = g.n[0] + g.n[1] + g.n[2];
+    int wrong = g.wrong[0] + g.wrong[1] + g.wrong[2];
     /* Floors: measured level less a margin (README). */
-    assert_true(100.0 * all_ok / all >= ACCURACY_FLOOR);
-    assert_true(100.0 * snr_ok[0] / snr_n[0] >= CLEAN_FLOOR);
-    assert_true(wrong <= (all * CONFUSION_CEIL_PCT) / 100);
+    assert_true(pct(ok, n) >= (full ? ACCURACY_FLOOR : SUBSET_ACCURACY_FLOOR));
+    assert_true(pct(g.ok[0], g.n[0]) >= (full ? CLEAN_FLOOR : SUBSET_CLEAN_FLOOR));
+    assert_true(pct(g.ok[2], g.n[2]) >= (full ? NOISY10_FLOOR : SUBSET_NOISY10_FLOOR));
+    assert_true(pct(wrong, n) <= CONFUSION_CEIL_PCT);
+    voice_command_close(r);
+}
+
+static void test_heldout_voices_and_rates(void **state)
+{
+    (void)state;
+    const char *e = getenv("SIGHTLINE_VOICE_COMMAND_HELDOUT");
+    if (!(e && e[0] == '1'))
+        skip();
+    voice_command_recognizer *r = open_quietly();
+    grid_counts g;
+    memset(&g, 0, sizeof g);
+    double t0 = seconds_now(), audio_s = 0;
+    for (int v = 0; v < 4; v++)
+        run_voice(r, heldout_voices[v], heldout_rates[v], 7000 + v * 100, &g, &audio_s);
+    report_grid("held-out commands", &g, seconds_now() - t0, audio_s);
+    int ok = g.ok[0] + g.ok[1] + g.ok[2], n = g.n[0] + g.n[1] + g.n[2];
+    assert_true(pct(ok, n) >= HELDOUT_FLOOR);
     voice_command_close(r);
 }
 
@@ -289,7 +354,7 @@ static void test_names_and_phrases(void **state)
     }
     for (int c = 1; c < VOICE_CMD_COUNT; c++)
         assert_true(seen[c] >= 2); /* each command has a variant */
-    assert_string_equal(first_phrase(VOICE_CMD_READ), "read");
+    assert_string_equal(first_phrase(VOICE_CMD_READ), "read this");
     assert_string_equal(first_phrase(VOICE_CMD_WHAT_COLOUR), "what colour is it");
 }
 
@@ -300,6 +365,7 @@ int main(void)
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_commands_by_voice_rate_noise),
         cmocka_unit_test(test_rejects_other_speech_silence_and_noise),
+        cmocka_unit_test(test_heldout_voices_and_rates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
