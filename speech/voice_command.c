@@ -228,8 +228,11 @@ sl_status voice_command_open(const voice_command_options *o, voice_command_recog
         bad |= ps_add_word(ps, w, garbage_phones[i], 0) < 0;
     }
     fsg_model_t *g = bad ? NULL : build_fsg(ps);
-    /* The search owns the FSG from here on (freed with the decoder). */
-    if (!g || ps_set_fsg(ps, "commands", g) != 0 || ps_set_search(ps, "commands") != 0) {
+    /* The search takes its own reference to the FSG. */
+    int set = g ? ps_set_fsg(ps, "commands", g) : -1;
+    if (g)
+        fsg_model_free(g);
+    if (set != 0 || ps_set_search(ps, "commands") != 0) {
         ps_free(ps);
         return sl_fail(err, SL_ERR_MODEL,
                        "%s: pocketsphinx could not build the command grammar (a phone or word "

@@ -3,10 +3,10 @@
  * fixed SNR, plus sentences outside the grammar, silence and noise alone.
  *
  * The accuracy floors below are the levels measured on this set (README,
- * "Voice commands without Whisper") less a small margin; set
+ * "Voice commands") less a small margin; set
  * SIGHTLINE_VOICE_COMMAND_FULL=1 to run every voice, rate and noise level
- * in the san variant too (it runs a subset by default: ASan slows
- * pocketsphinx down several times). */
+ * in the san variant too (it runs a subset by default, a third of the
+ * time; the full grid gives the same figures there). */
 #include "tests/speech/speech_test.h"
 
 #include <stdint.h>
@@ -15,16 +15,18 @@
  * 4 voices x 3 rates x 3 noise levels x 13 commands = 468 utterances,
  * 81.2% correct (clean 89.1%, 20 dB 85.3%, 10 dB 69.2%), 2.1% wrong
  * command; out of the grammar 17/192 (8.9%) accepted; held-out voices and
- * rates 69.9%. The subset run (each voice at one rate) measured 73.1%,
- * clean 86.5%, 10 dB 67.3%. */
+ * rates 69.9%. The subset run (each voice at one rate; each sentence in
+ * one voice) measured 81.4%, clean 88.5%, 10 dB 67.3%, 6/48 (12.5%) false
+ * accepts. */
 #define ACCURACY_FLOOR 78.0
 #define CLEAN_FLOOR 86.0
 #define NOISY10_FLOOR 65.0
-#define SUBSET_ACCURACY_FLOOR 70.0
-#define SUBSET_CLEAN_FLOOR 82.0
-#define SUBSET_NOISY10_FLOOR 62.0
+#define SUBSET_ACCURACY_FLOOR 78.0
+#define SUBSET_CLEAN_FLOOR 85.0
+#define SUBSET_NOISY10_FLOOR 63.0
 #define CONFUSION_CEIL_PCT 4.0
 #define FALSE_ACCEPT_CEIL 12.0
+#define SUBSET_FALSE_ACCEPT_CEIL 16.0
 #define HELDOUT_FLOOR 65.0
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -296,7 +298,7 @@ static void test_rejects_other_speech_silence_and_noise(void **state)
     pcm_f32_free(&q);
     print_message("outside the grammar: %d/%d accepted (%.1f%%); silence/noise: %d/4 accepted\n",
                   accepted, n, 100.0 * accepted / n, quiet_accepted);
-    assert_true(100.0 * accepted / n <= FALSE_ACCEPT_CEIL);
+    assert_true(100.0 * accepted / n <= (full ? FALSE_ACCEPT_CEIL : SUBSET_FALSE_ACCEPT_CEIL));
     assert_int_equal(quiet_accepted, 0);
     voice_command_close(r);
 }
