@@ -13,6 +13,7 @@ const command *const sightline_commands[] = {
     &cmd_teach,
     &cmd_hands,
     &cmd_transcribe,
+    &cmd_command,
     &cmd_meeting,
     &cmd_search,
     &cmd_history,

@@ -26,6 +26,7 @@ extern const command cmd_hands;
 extern const command cmd_teach;
 extern const command cmd_sign;
 extern const command cmd_transcribe;
+extern const command cmd_command;
 extern const command cmd_meeting;
 extern const command cmd_search;
 extern const command cmd_appliance;

@@ -25,6 +25,7 @@ packages=(
   tesseract-ocr tesseract-ocr-eng libtesseract-dev libleptonica-dev zlib1g-dev
   # speech out and voice commands
   espeak-ng libespeak-ng-dev pocketsphinx pocketsphinx-en-us libpocketsphinx-dev
+  libsphinxbase-dev
   # NEON kernels: cross-compile and run under qemu (scripts/check-neon.sh)
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
   # asset and fixture generation; unicode-data for scripts/gen-unicode-tables.sh,

@@ -15,6 +15,7 @@
 #include "speech/wav.h"
 #include "speech/mel.h"
 #include "speech/vad.h"
+#include "speech/voice_command.h"
 #include "speech/whisper.h"
 #include "speech/whisper_model.h"
 #include "speech/whisper_transcribe.h"
