@@ -129,7 +129,7 @@ stream_row(const uint8_t *row, int64_t nc, __mmask64 last_mask, const uint8_t *a
         __m512i c0 = _mm512_loadu_si512(row + 64 * c);
         __m512i c1 = _mm512_loadu_si512(row + 64 * c + 64);
         if (Q4)
-            _mm_prefetch((const char *)row + 64 * c + 1024, _MM_HINT_T0);
+            _mm_prefetch((const char *)row + 64 * c + 2048, _MM_HINT_T0);
         acc0 = stream_chunk(acc0, prev, c0, aux + (size_t)c * st, idx + 16 * c, Q4);
         acc1 = stream_chunk(acc1, c0, c1, aux + (size_t)(c + 1) * st, idx + 16 * (c + 1), Q4);
         prev = c1;
