@@ -554,8 +554,9 @@ sl_status matmul_many(matmul_ctx *ctx, int count, const qmatrix w[], const float
                 k++;
             if (k == ntypes)
                 continue;
-            const uint8_t *a = p.act_type == TENSOR_F32 ? (const uint8_t *)x
-                                                         : (const uint8_t *)ctx->scratch + offsets[k];
+            const uint8_t *a = p.act_type == TENSOR_F32
+                                   ? (const uint8_t *)x
+                                   : (const uint8_t *)ctx->scratch + offsets[k];
             size_t a_stride = p.act_type == TENSOR_F32 ? (size_t)cols * sizeof(float) : strides[k];
             mm_job *j = &multi.parts[multi.count];
             setup_product(ctx, &w[i], p, a, a_stride, NULL, 1, y[i], ldy[i], used, per_thread, j);

@@ -201,7 +201,8 @@ static void test_matvec_row_lengths(void **state)
                 tensor_type t = types[ti];
                 int64_t rows = 1 + (nb * 3 + (int64_t)variant) % 9;
                 size_t bb = tensor_type_block_bytes(t);
-                case_data c = make_case(t, rows, 32 * nb, 1, 4000 + (uint64_t)(nb * 4 + ti * 2 + variant));
+                uint64_t seed = 4000 + (uint64_t)(nb * 4 + ti * 2 + variant);
+                case_data c = make_case(t, rows, 32 * nb, 1, seed);
                 if (variant) {
                     /* 6 bytes of padding between rows (0xff: NaN read as a
                      * half), and every quant byte 0xff (-1 for Q8_0; 15 for
