@@ -16,6 +16,7 @@
 #include "llm/fp16.h"
 #include "llm/kv_cache.h"
 #include "llm/model_internal.h"
+#include "llm/quant_internal.h"
 
 /* Rows per micro-batch: big enough for the GEMM kernels to reach full
  * speed, small enough that the scratch stays a few MiB. */
@@ -53,6 +54,9 @@ struct llm_context {
     float *last; /* n_embd: the final norm of the last row */
     softmax_row_fn softmax_row; /* the copy for this CPU's SIMD level */
     silu_mul_fn silu_mul;
+    /* F16 -> F32 of this CPU's kernels, called directly: decode widens the
+     * cache in head-sized pieces, thousands of calls per token */
+    void (*fp16_to_f32)(const uint16_t *src, float *dst, int64_t n);
     uint64_t bytes;
 };
 
@@ -79,6 +83,7 @@ sl_status llm_context_create(const llm_model *model, int32_t n_ctx, tensor_type 
     c->n_threads = thread_pool_threads(pool);
     c->softmax_row = softmax_row_base;
     c->silu_mul = silu_mul_base;
+    c->fp16_to_f32 = quant_kernels_active()->fp16_to_f32;
 #ifdef SL_HAVE_X86_SIMD
     if (simd_level_active() == SIMD_AVX512) {
         c->softmax_row = softmax_row_avx512;
@@ -331,8 +336,8 @@ static void att_unit(att_job *j, float *scratch, int32_t g, int32_t r0, int32_t 
             const uint16_t *kc = (const uint16_t *)kv_cache_row(c->kv, j->layer, 0, 0) + off;
             const uint16_t *vc = (const uint16_t *)kv_cache_row(c->kv, j->layer, 1, 0) + off;
             for (int32_t p = 0; p < kv_len; p++) {
-                fp16_to_f32_row(kc + p * nkv, c->kt + p * nkv + off, hd);
-                fp16_to_f32_row(vc + p * nkv, c->vf + p * nkv + off, hd);
+                c->fp16_to_f32(kc + p * nkv, c->kt + p * nkv + off, hd);
+                c->fp16_to_f32(vc + p * nkv, c->vf + p * nkv + off, hd);
             }
         }
     }
