@@ -16,6 +16,7 @@
 #include "llm/fp16.h"
 #include "llm/kv_cache.h"
 #include "llm/model_internal.h"
+#include "llm/quant_internal.h"
 
 /* Rows per micro-batch: big enough for the GEMM kernels to reach full
  * speed, small enough that the scratch stays a few MiB. */
@@ -53,6 +54,9 @@ struct llm_context {
     float *last; /* n_embd: the final norm of the last row */
     softmax_row_fn softmax_row; /* the copy for this CPU's SIMD level */
     silu_mul_fn silu_mul;
+    /* F16 -> F32 of this CPU's kernels, called directly: decode widens the
+     * cache in head-sized pieces, thousands of calls per token */
+    void (*fp16_to_f32)(const uint16_t *src, float *dst, int64_t n);
     uint64_t bytes;
 };
 
@@ -79,6 +83,7 @@ sl_status llm_context_create(const llm_model *model, int32_t n_ctx, tensor_type 
     c->n_threads = thread_pool_threads(pool);
     c->softmax_row = softmax_row_base;
     c->silu_mul = silu_mul_base;
+    c->fp16_to_f32 = quant_kernels_active()->fp16_to_f32;
 #ifdef SL_HAVE_X86_SIMD
     if (simd_level_active() == SIMD_AVX512) {
         c->softmax_row = softmax_row_avx512;
@@ -282,6 +287,8 @@ typedef struct att_job {
     int32_t n_units;
     bool transposed; /* keys from c->kt (prompt batches), else per unit */
     bool round_q;    /* queries rounded to F16 first (see attention()) */
+    bool widen_in_unit; /* F16 cache, one unit per KV group: each unit widens
+                         * its group's keys and values itself */
     atomic_int next;
     atomic_int failed;
 } att_job;
@@ -317,10 +324,22 @@ static void att_unit(att_job *j, float *scratch, int32_t g, int32_t r0, int32_t 
         kp = (const float *)kv_cache_row(c->kv, j->layer, 0, 0) + (int64_t)g * hd;
         vp = (const float *)kv_cache_row(c->kv, j->layer, 1, 0) + (int64_t)g * hd;
     } else {
-        /* F16 cache, few rows: att_plain_prep_worker widened the layer's
-         * keys and values, row-major like the cache */
+        /* F16 cache, few rows: the layer's keys and values widened to
+         * floats, row-major like the cache (by att_plain_prep_worker, or
+         * here for this group's columns: no separate pass over the cache
+         * on one thread before the units start) */
         kp = c->kt + (int64_t)g * hd;
         vp = c->vf + (int64_t)g * hd;
+        if (j->widen_in_unit) {
+            const int64_t nkv = c->kv->n_embd_kv;
+            const int64_t off = (int64_t)g * hd;
+            const uint16_t *kc = (const uint16_t *)kv_cache_row(c->kv, j->layer, 0, 0) + off;
+            const uint16_t *vc = (const uint16_t *)kv_cache_row(c->kv, j->layer, 1, 0) + off;
+            for (int32_t p = 0; p < kv_len; p++) {
+                c->fp16_to_f32(kc + p * nkv, c->kt + p * nkv + off, hd);
+                c->fp16_to_f32(vc + p * nkv, c->vf + p * nkv + off, hd);
+            }
+        }
     }
     /* Stack the group's query heads: row r * m + i is head g*n_rep + r of
      * batch row r0 + i. */
@@ -458,9 +477,12 @@ static sl_status attention(llm_context *c, int32_t layer, int32_t pos0, int32_t 
      * 64 rows one query at a time (and decode); from 64 rows on its tiled
      * path multiplies F32 queries with the keys widened to F32. */
     j.round_q = c->kv->type == TENSOR_F16 && n < 64;
+    /* Each group's keys and values are widened by the group's only unit
+     * (decode): two units of one group would write the same floats. */
+    j.widen_in_unit = !j.transposed && c->kv->type == TENSOR_F16 && j.n_chunks == 1;
     if (j.transposed)
         thread_pool_run_independent(c->pool, att_prep_worker, &j);
-    else if (c->kv->type == TENSOR_F16)
+    else if (c->kv->type == TENSOR_F16 && !j.widen_in_unit)
         run_rows_or_inline(c, (int64_t)(pos0 + n) * c->kv->n_embd_kv, att_plain_prep_worker, &j);
     thread_pool_run_independent(c->pool, att_worker, &j);
     if (atomic_load(&j.failed))

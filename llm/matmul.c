@@ -368,14 +368,14 @@ static void convert_batch(matmul_ctx *ctx, tensor_type act_type, const float *x,
         quant_worker(&q, 0, 1);
 }
 
-static void run_product(matmul_ctx *ctx, const qmatrix *w, mm_plan plan, const uint8_t *a,
-                        size_t a_stride, const void *qg_acts, int64_t batch, float *y,
-                        int64_t ldy, size_t thread_offset, size_t thread_stride)
+static void setup_product(matmul_ctx *ctx, const qmatrix *w, mm_plan plan, const uint8_t *a,
+                          size_t a_stride, const void *qg_acts, int64_t batch, float *y,
+                          int64_t ldy, size_t thread_offset, size_t thread_stride, mm_job *j)
 {
     const quant_kernels *k = quant_kernels_active();
     size_t row_bytes;
     tensor_type_row_bytes(w->type, w->cols, &row_bytes);
-    mm_job j = {
+    *j = (mm_job){
         .path = plan.path,
         .type = w->type,
         .tile = k->tile[w->type],
@@ -395,11 +395,63 @@ static void run_product(matmul_ctx *ctx, const qmatrix *w, mm_plan plan, const u
     };
     int64_t rb = row_bytes ? (int64_t)(MM_BLOCK_BYTES / row_bytes) : w->rows;
     rb = rb / QTILE_MAX_R * QTILE_MAX_R;
-    j.row_block = rb < QTILE_MAX_R ? QTILE_MAX_R : rb;
+    j->row_block = rb < QTILE_MAX_R ? QTILE_MAX_R : rb;
     int64_t align = plan.path == MM_BF16 ? 32 : plan.path == MM_QGEMM ? 8 : QTILE_MAX_R;
-    j.chunk = chunk_rows(w->rows, thread_pool_threads(ctx->pool), align);
-    atomic_init(&j.next, 0);
+    j->chunk = chunk_rows(w->rows, thread_pool_threads(ctx->pool), align);
+    atomic_init(&j->next, 0);
+}
+
+static void run_product(matmul_ctx *ctx, const qmatrix *w, mm_plan plan, const uint8_t *a,
+                        size_t a_stride, const void *qg_acts, int64_t batch, float *y,
+                        int64_t ldy, size_t thread_offset, size_t thread_stride)
+{
+    mm_job j;
+    setup_product(ctx, w, plan, a, a_stride, qg_acts, batch, y, ldy, thread_offset,
+                  thread_stride, &j);
     thread_pool_run_independent(ctx->pool, mm_worker, &j);
+}
+
+/* Matrix-vector products of several matrices sharing one input (Q/K/V,
+ * gate/up) as one job: the chunks of all of them come from one counter, so
+ * the threads meet once instead of once per matrix, and a thread that
+ * finishes its share of one matrix goes straight on to the next. */
+enum { MM_MULTI_MAX = 8 };
+
+typedef struct mm_multi_job {
+    int count;
+    mm_job parts[MM_MULTI_MAX];
+    int64_t first_chunk[MM_MULTI_MAX + 1]; /* chunk numbers of part i: [first[i], first[i+1]) */
+    atomic_llong next;
+} mm_multi_job;
+
+static void mm_multi_worker(void *ctx, int ith, int nth)
+{
+    (void)nth;
+    mm_multi_job *m = ctx;
+    /* the activations are laid out once per thread and kernel: parts of
+     * the same type (and so the same cols and input) reuse it */
+    gemv_fn prepared_for = NULL;
+    for (;;) {
+        int64_t u = atomic_fetch_add_explicit(&m->next, 1, memory_order_relaxed);
+        if (u >= m->first_chunk[m->count])
+            return;
+        int i = 0;
+        while (u >= m->first_chunk[i + 1])
+            i++;
+        const mm_job *j = &m->parts[i];
+        int64_t r0 = (u - m->first_chunk[i]) * j->chunk;
+        int64_t r1 = r0 + j->chunk < j->rows ? r0 + j->chunk : j->rows;
+        uint8_t *scratch = j->scratch + (size_t)ith * j->scratch_stride;
+        if (j->gemv) {
+            j->gemv(j->cols, j->w + (size_t)r0 * j->w_stride, j->w_stride, r1 - r0, j->a,
+                    j->y + r0, scratch, prepared_for == j->gemv);
+            prepared_for = j->gemv;
+            continue;
+        }
+        for (int64_t r = r0; r < r1; r++)
+            j->tile(j->cols, j->w + (size_t)r * j->w_stride, j->w_stride, 1, j->a, j->a_stride,
+                    1, j->y + r, 1);
+    }
 }
 
 sl_status matmul(matmul_ctx *ctx, const qmatrix *w, const float *x, int64_t ldx, int64_t batch,
@@ -487,10 +539,32 @@ sl_status matmul_many(matmul_ctx *ctx, int count, const qmatrix w[], const float
         }
 #endif
     }
+    mm_multi_job multi;
+    multi.count = 0;
+    multi.first_chunk[0] = 0;
     for (int i = 0; i < count; i++) {
         if (w[i].rows == 0)
             continue;
         mm_plan p = plan_for(ctx, &w[i], batch);
+        if (batch == 1 && count > 1 && count <= MM_MULTI_MAX) {
+            /* matrix-vector: collected into one job below (F32 weights use
+             * x in place; every other type one converted row) */
+            int k = 0;
+            while (k < ntypes && types[k] != p.act_type)
+                k++;
+            if (k == ntypes)
+                continue;
+            const uint8_t *a = p.act_type == TENSOR_F32
+                                   ? (const uint8_t *)x
+                                   : (const uint8_t *)ctx->scratch + offsets[k];
+            size_t a_stride = p.act_type == TENSOR_F32 ? (size_t)cols * sizeof(float) : strides[k];
+            mm_job *j = &multi.parts[multi.count];
+            setup_product(ctx, &w[i], p, a, a_stride, NULL, 1, y[i], ldy[i], used, per_thread, j);
+            multi.first_chunk[multi.count + 1] =
+                multi.first_chunk[multi.count] + (j->rows + j->chunk - 1) / j->chunk;
+            multi.count++;
+            continue;
+        }
         for (int k = 0; k < ntypes; k++) {
             if (types[k] != p.act_type)
                 continue;
@@ -508,6 +582,10 @@ sl_status matmul_many(matmul_ctx *ctx, int count, const qmatrix w[], const float
                                  : NULL;
             run_product(ctx, &w[i], p, a, a_stride, qg, batch, y[i], ldy[i], used, per_thread);
         }
+    }
+    if (multi.count > 0) {
+        atomic_init(&multi.next, 0);
+        thread_pool_run_independent(ctx->pool, mm_multi_worker, &multi);
     }
     return SL_OK;
 }
