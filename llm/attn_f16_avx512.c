@@ -113,6 +113,41 @@ static inline __m256 exp_via_f64(__m256 xf)
 
 enum { ACC_BLOCK = 64, ACC_MAX_G = 4 };
 
+/* For keys j0 .. j0+nb-1 (scores s[j] below n_v, 0 after): the running
+ * maximum after each key (ggml's M, starting from m) and exp(s - M), which
+ * is 1 where the key sets a new maximum. Prefix maxima 16 keys at a time
+ * (lanes shifted by 1, 2, 4, 8 and the previous maximum). */
+static inline void prepare_block(const float *s, int64_t j0, int nb, int64_t n_v, float m,
+                                 float *mx, float *e)
+{
+    const __m512 ninf = _mm512_set1_ps(-INFINITY);
+    const __m512i last = _mm512_set1_epi32(15);
+    __m512 carry = _mm512_set1_ps(m);
+    for (int j = 0; j < nb; j += 16) {
+        int64_t first = j0 + j;
+        int64_t n_real = n_v - first;
+        __mmask16 real = n_real >= 16 ? 0xffff : n_real <= 0 ? 0 : (__mmask16)((1u << n_real) - 1);
+        __mmask16 valid = nb - j >= 16 ? 0xffff : (__mmask16)((1u << (nb - j)) - 1);
+        __m512 x = _mm512_maskz_loadu_ps(real, s + first);    /* zero keys: 0 */
+        x = _mm512_mask_mov_ps(ninf, valid, x);               /* past the block: -inf */
+        __m512i xi = _mm512_castps_si512(x), ni = _mm512_castps_si512(ninf);
+        __m512 p = _mm512_max_ps(x, _mm512_castsi512_ps(_mm512_alignr_epi32(xi, ni, 15)));
+        __m512i pi = _mm512_castps_si512(p);
+        p = _mm512_max_ps(p, _mm512_castsi512_ps(_mm512_alignr_epi32(pi, ni, 14)));
+        pi = _mm512_castps_si512(p);
+        p = _mm512_max_ps(p, _mm512_castsi512_ps(_mm512_alignr_epi32(pi, ni, 12)));
+        pi = _mm512_castps_si512(p);
+        p = _mm512_max_ps(p, _mm512_castsi512_ps(_mm512_alignr_epi32(pi, ni, 8)));
+        p = _mm512_max_ps(p, carry);
+        carry = _mm512_permutexvar_ps(last, p);
+        _mm512_storeu_ps(mx + j, p);
+        __m512 d = _mm512_sub_ps(x, p);
+        _mm256_storeu_ps(e + j, exp_via_f64(_mm512_castps512_ps256(d)));
+        _mm256_storeu_ps(e + j + 8, exp_via_f64(_mm256_castpd_ps(
+                                        _mm512_extractf64x4_pd(_mm512_castps_pd(d), 1))));
+    }
+}
+
 /* Per head g (< G) and vector i (< NV) one named accumulator a<g><i>:
  * kept in registers (an array of them is spilled to the stack, and the
  * chain of every key then goes through memory). */
@@ -169,32 +204,11 @@ accumulate_g(const float *s, size_t s_stride, int64_t n_v, int64_t n_zero, const
     }
     ACC_EACH_HEAD(ACC_LOAD);
     const int64_t n = n_v + n_zero;
-    float sb[ACC_MAX_G][ACC_BLOCK], mx[ACC_MAX_G][ACC_BLOCK], e[ACC_MAX_G][ACC_BLOCK];
+    float mx[ACC_MAX_G][ACC_BLOCK], e[ACC_MAX_G][ACC_BLOCK];
     for (int64_t j0 = 0; j0 < n; j0 += ACC_BLOCK) {
         int nb = n - j0 < ACC_BLOCK ? (int)(n - j0) : ACC_BLOCK;
-        int nb16 = (nb + 15) / 16 * 16;
-        for (int g = 0; g < G; g++) {
-            /* running maximum after each key (ggml's M) */
-            const float *sg = s + (size_t)g * s_stride;
-            float run = M[g];
-            for (int j = 0; j < nb; j++) {
-                float sj = j0 + j < n_v ? sg[j0 + j] : 0.0f;
-                sb[g][j] = sj;
-                if (sj > run)
-                    run = sj;
-                mx[g][j] = run;
-            }
-            for (int j = nb; j < nb16; j++)
-                sb[g][j] = mx[g][j] = 0.0f;
-            /* expf(s - M) for every key (1 where s sets a new maximum) */
-            for (int j = 0; j < nb16; j += 16) {
-                __m512 x = _mm512_sub_ps(_mm512_loadu_ps(sb[g] + j), _mm512_loadu_ps(mx[g] + j));
-                _mm256_storeu_ps(e[g] + j, exp_via_f64(_mm512_castps512_ps256(x)));
-                _mm256_storeu_ps(e[g] + j + 8,
-                                 exp_via_f64(_mm256_castpd_ps(_mm512_extractf64x4_pd(
-                                     _mm512_castps_pd(x), 1))));
-            }
-        }
+        for (int g = 0; g < G; g++)
+            prepare_block(s + (size_t)g * s_stride, j0, nb, n_v, M[g], mx[g], e[g]);
         int nv = n_v - j0 < nb ? (int)(n_v - j0) : nb; /* keys with values here */
         if (nv < 0)
             nv = 0;

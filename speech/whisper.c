@@ -384,7 +384,9 @@ static sl_status attention_f16acc(whisper_state *st, int n_q, int n_kv, int n_ke
     }
     j.scratch = st->attn_scratch;
     if (n_q * n_head > 1)
-        thread_pool_run(st->pool, f16_attn_worker, &j);
+        /* shares never wait on each other: when another process keeps
+         * a worker off its core, the caller runs that share itself */
+        thread_pool_run_independent(st->pool, f16_attn_worker, &j);
     else
         f16_attn_worker(&j, 0, 1);
     return SL_OK;
