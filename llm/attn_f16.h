@@ -5,13 +5,16 @@
  * weighted sum of values is kept in F16, rounded after every key, with the
  * online softmax visiting the keys in order.
  *
- * Both functions have a portable C version (the reference) and an AVX-512
- * one (F16C conversions, F32 arithmetic), chosen at run time
- * (llm/cpu_features.h). The AVX-512 scores are bit-equal to the reference.
- * The AVX-512 accumulation computes exp(s - M) for the common keys in
- * double precision rounded once to float (correctly rounded), where the
- * reference (and ggml) call expf, which is within 0.502 ulp of it: a value
- * may then differ in its last float bit, and an F16 sum by an ulp. */
+ * Each function has an exact C reference (*_ref, for tests), AVX-512 and
+ * AVX2 versions (F16C conversions, F32 arithmetic) and a portable fast one
+ * for other CPUs, chosen at run time (llm/cpu_features.h). The AVX-512 scores
+ * are bit-equal to the reference. The AVX-512 accumulation computes
+ * exp(s - M) for the common keys in double precision rounded once to float
+ * (correctly rounded), where the reference (and ggml) call expf, which is
+ * within 0.502 ulp of it: a value may then differ in its last float bit,
+ * and an F16 sum by an ulp (the AVX2 accumulation is the same). The AVX2
+ * and portable versions sum scores in another order (within float
+ * rounding), so their F16 sums may differ by an ulp or two more often. */
 #ifndef SIGHTLINE_LLM_ATTN_F16_H
 #define SIGHTLINE_LLM_ATTN_F16_H
 
