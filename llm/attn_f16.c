@@ -19,10 +19,12 @@ void attn_f16_scores_ref(const float *q, const uint16_t *k, size_t k_stride, int
 {
     for (int64_t j = 0; j < n; j++) {
         const uint16_t *kr = k + (size_t)j * k_stride;
-        float sum;
-        if (d % 64 == 0) {
+        /* ggml: steps of 64 in four 16-lane sums, the rest in double */
+        int np = d / 64 * 64;
+        double sum = 0;
+        if (np > 0) {
             float p[4][16] = {{0}};
-            for (int i = 0; i < d; i += 64)
+            for (int i = 0; i < np; i += 64)
                 for (int a = 0; a < 4; a++)
                     for (int l = 0; l < 16; l++) {
                         int c = i + a * 16 + l;
@@ -35,13 +37,10 @@ void attn_f16_scores_ref(const float *q, const uint16_t *k, size_t k_stride, int
                 for (int l = 0; l < w; l++)
                     t[l] = t[l] + t[l + w];
             sum = t[0];
-        } else {
-            double acc = 0;
-            for (int c = 0; c < d; c++)
-                acc += (double)(q[c] * fp16_to_f32(kr[c]));
-            sum = (float)acc;
         }
-        out[j] = sum * scale;
+        for (int c = np; c < d; c++)
+            sum += (double)(q[c] * fp16_to_f32(kr[c]));
+        out[j] = (float)sum * scale;
     }
 }
 
@@ -154,12 +153,13 @@ void attn_f16_scores(const float *q, const uint16_t *k, size_t k_stride, int64_t
         attn_f16_scores_avx512(q, k, k_stride, n, d, scale, out);
         return;
     }
-    if (d % 16 == 0 && simd_level_active() >= SIMD_AVX2) {
+    if (d % 64 == 0 && simd_level_active() >= SIMD_AVX2) {
         attn_f16_scores_avx2(q, k, k_stride, n, d, scale, out);
         return;
     }
 #endif
-    if (d <= FAST_MAX_D)
+    /* below 64 ggml sums in double, as the reference does (no fmaf) */
+    if (d % 64 == 0 && d <= FAST_MAX_D)
         scores_fast(q, k, k_stride, n, d, scale, out);
     else
         attn_f16_scores_ref(q, k, k_stride, n, d, scale, out);
@@ -171,7 +171,7 @@ void attn_f16_accumulate(int n_heads, const float *s, size_t s_stride, int64_t n
                          float *sum)
 {
 #if defined(SL_HAVE_X86_SIMD)
-    if ((d == 64 || d == 128) && simd_level_active() == SIMD_AVX512) {
+    if ((d == 16 || d == 32 || d == 64 || d == 128) && simd_level_active() == SIMD_AVX512) {
         attn_f16_accumulate_avx512(n_heads, s, s_stride, n_v, n_zero, v, v_stride,
                                    v_head_stride, d, acc, acc_stride, m, sum);
         return;

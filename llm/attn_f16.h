@@ -23,9 +23,9 @@
 
 /* out[j] = (q . k_j) * scale for j < n, k_j = k + j * k_stride (F16
  * elements). q holds d floats (F16 values: ggml converts the query to F16).
- * For d a multiple of 64 the sum is ggml's: four 16-lane partial sums of
- * fused products over steps of 64, added (0+2)+(1+3), then lanes i + i+8,
- * i + i+4, i + i+2, i + i+1; other d: products summed in double. */
+ * The sum is ggml's: four 16-lane partial sums of fused products over steps
+ * of 64, added (0+2)+(1+3), then lanes i + i+8, i + i+4, i + i+2, i + i+1,
+ * and the elements past the last step of 64 added in double. */
 void attn_f16_scores(const float *q, const uint16_t *k, size_t k_stride, int64_t n, int d,
                      float scale, float *out);
 
@@ -46,6 +46,7 @@ void attn_f16_accumulate(int n_heads, const float *s, size_t s_stride, int64_t n
                          int64_t n_zero, const uint16_t *v, size_t v_stride,
                          size_t v_head_stride, int d, float *acc, size_t acc_stride, float *m,
                          float *sum);
+
 
 /* The portable versions (reference for tests). */
 void attn_f16_scores_ref(const float *q, const uint16_t *k, size_t k_stride, int64_t n, int d,

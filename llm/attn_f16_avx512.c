@@ -153,7 +153,9 @@ static inline void prepare_block(const float *s, int64_t j0, int nb, int64_t n_v
  * chain of every key then goes through memory). */
 #define ACC_EACH_V(g, OP) \
     do { \
-        OP(g, 0); OP(g, 1); OP(g, 2); OP(g, 3); \
+        OP(g, 0); \
+        if (NV > 1) OP(g, 1); \
+        if (NV > 2) { OP(g, 2); OP(g, 3); } \
         if (NV > 4) { OP(g, 4); OP(g, 5); OP(g, 6); OP(g, 7); } \
     } while (0)
 #define ACC_EACH_HEAD(OP) \
@@ -240,17 +242,30 @@ void attn_f16_accumulate_avx512(int n_heads, const float *s, size_t s_stride, in
 #define ACC_CALL(G, NV)                                                                       \
     accumulate_g(sh, s_stride, n_v, n_zero, vh, v_stride, v_head_stride, ah, acc_stride, m + h, \
                  sum + h, G, NV)
-        if (d == 64) {
-            if (g >= 4 || g == 2) { /* 3 heads as 2 + 1 would leave one alone: 3 */
-                g = g >= 4 ? 4 : 2;
+        if (d <= 64) {
+            /* up to four heads side by side; three rather than 2 + 1 */
+            g = g >= 4 ? 4 : g;
+            if (d == 64) {
                 if (g == 4)
                     ACC_CALL(4, 4);
-                else
+                else if (g == 3)
+                    ACC_CALL(3, 4);
+                else if (g == 2)
                     ACC_CALL(2, 4);
-            } else if (g == 3) {
-                ACC_CALL(3, 4);
+                else
+                    ACC_CALL(1, 4);
+            } else if (d == 32) {
+                if (g == 4)
+                    ACC_CALL(4, 2);
+                else if (g == 3)
+                    ACC_CALL(3, 2);
+                else if (g == 2)
+                    ACC_CALL(2, 2);
+                else
+                    ACC_CALL(1, 2);
             } else {
-                ACC_CALL(1, 4);
+                g = 1;
+                ACC_CALL(1, 1);
             }
         } else {
             g = g >= 2 ? 2 : 1;

@@ -1,6 +1,7 @@
 /* The SIMD versions of attn_f16.h's functions (attn_f16_avx512.c,
  * compiled with AVX-512 flags): call only where simd_level_active() is
- * SIMD_AVX512. Scores: d a multiple of 64. Accumulation: d 64 or 128. */
+ * SIMD_AVX512. Scores: d a multiple of 64. Accumulation: d 16, 32, 64 or
+ * 128. */
 #ifndef SIGHTLINE_LLM_ATTN_F16_INTERNAL_H
 #define SIGHTLINE_LLM_ATTN_F16_INTERNAL_H
 
