@@ -10,6 +10,7 @@
 #include "llm/fp16.h"
 #include "llm/quant.h"
 #include "llm/matmul.h"
+#include "llm/attn_f16.h"
 #include "llm/gguf.h"
 #include "llm/tokenizer.h"
 #include "llm/chat_template.h"

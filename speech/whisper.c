@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "llm/attn_f16.h"
 #include "llm/fp16.h"
 #include "llm/matmul.h"
 #include "llm/quant.h"
@@ -31,12 +32,10 @@ struct whisper_state {
     float *conv1;    /* [2*n_ctx][S] */
     float *scores;   /* [n_ctx][n_ctx + pad] */
     bool encoded;
-    /* cross keys/values, per decoder layer [n_ctx][S] */
-    float *cross_k, *cross_v; /* F16 values as floats, [layer][head][n_ctx][d]: one
-                                 stream per head (F16 storage with a conversion per
-                                 token was 15% slower) */
-    /* self caches: [seq][layer][n_text_ctx][S] */
-    float *kv_k, *kv_v;
+    /* cross keys/values in F16, [layer][head][n_ctx][d]: one stream per head */
+    uint16_t *cross_k, *cross_v;
+    /* self caches in F16: [seq][layer][n_text_ctx][S] */
+    uint16_t *kv_k, *kv_v;
     /* decoder scratch for up to n_text_ctx tokens */
     float *d_x, *d_cur, *d_q, *d_k, *d_v, *d_att, *d_hid, *d_scores, *d_row;
 };
@@ -47,6 +46,15 @@ static float *alloc_f(size_t n)
 {
     size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
     float *p = aligned_alloc(64, bytes ? bytes : 64);
+    if (p)
+        memset(p, 0, bytes);
+    return p;
+}
+
+static uint16_t *alloc_h(size_t n)
+{
+    size_t bytes = (n * sizeof(uint16_t) + 63) / 64 * 64;
+    uint16_t *p = aligned_alloc(64, bytes ? bytes : 64);
     if (p)
         memset(p, 0, bytes);
     return p;
@@ -259,14 +267,15 @@ static sl_status attention(whisper_state *st, int n_q, int n_kv, int n_head, con
 }
 
 /* Attention for the decoder's few queries the way whisper.cpp's CPU flash
- * attention computes it with F16 keys and values: keys visited in order
- * with an online softmax, and the weighted sum of values kept in F16,
- * rounded after every key (ggml_vec_mad_f16 / ggml_vec_scale_f16). That
- * rounding moves logits by a few hundredths, more than the tolerance. */
+ * attention computes it with F16 keys and values (llm/attn_f16.h): keys
+ * visited in order with an online softmax, and the weighted sum of values
+ * kept in F16, rounded after every key. That rounding moves logits by a few
+ * hundredths, more than the tolerance, so it is reproduced. */
 typedef struct f16_attn_job {
     int n_q, n_kv, n_head, d, S;
-    const float *q, *k, *v; /* rows of S floats, head h at h*d; or, head_major,
-                               [head][n_kv][d] (cross attention) */
+    const float *q;          /* rows of S floats (F16 values), head h at h*d */
+    const uint16_t *k, *v;   /* rows of S (head h at h*d); or, head_major,
+                                [head][n_kv][d] (cross attention) */
     bool head_major;
     float scale;
     int n_zero;      /* zero keys after the n_kv real ones */
@@ -277,114 +286,84 @@ typedef struct f16_attn_job {
     float *scratch; /* one chunk of scores per thread */
 } f16_attn_job;
 
-/* A dot product the compiler can vectorise (eight partial sums). */
-static inline float dot8(const float *a, const float *b, int n)
+/* Floats of scratch one thread needs: per head a chunk of scores, the
+ * chunk's sum and the combined sum, and M/S pairs. */
+static size_t f16_attn_thread_floats(int n_head, int S, int chunk)
 {
-    float p[8] = {0};
-    int i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (int k = 0; k < 8; k++)
-            p[k] += a[i + k] * b[i + k];
-    float s = 0;
-    for (; i < n; i++)
-        s += a[i] * b[i];
-    return ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7])) + s;
-}
-
-/* acc = round_f16(acc * a + (v ? v * b : 0)), acc kept as floats holding
- * F16 values; the row conversions use F16C where the CPU has it. */
-static void f16_update(float *acc, uint16_t *tmp, int d, float a, const float *v, float b)
-{
-    if (a != 1.0f) {
-        for (int c = 0; c < d; c++)
-            acc[c] *= a;
-        f32_to_fp16_row(acc, tmp, d);
-        fp16_to_f32_row(tmp, acc, d);
-    }
-    if (v) {
-        for (int c = 0; c < d; c++)
-            acc[c] += v[c] * b;
-        f32_to_fp16_row(acc, tmp, d);
-        fp16_to_f32_row(tmp, acc, d);
-    }
+    return (size_t)n_head * (size_t)chunk + 2 * (size_t)S + 4 * (size_t)n_head + 16;
 }
 
 static void f16_attn_worker(void *ctx, int ith, int nth)
 {
     f16_attn_job *j = ctx;
-    float acc[512], fin[512];
-    uint16_t tmp[512];
     int64_t b, e;
     thread_pool_split((int64_t)j->n_q * j->n_head, 1, ith, nth, &b, &e);
+    const int d = j->d, H = j->n_head;
     int chunk = (j->n_keys + j->n_chunks - 1) / j->n_chunks;
-    float *sc = j->scratch + (size_t)ith * (size_t)chunk;
-    const int d = j->d;
-    for (int64_t it = b; it < e; it++) {
-        int qi = (int)(it / j->n_head), h = (int)(it % j->n_head);
-        const float *q = j->q + (size_t)qi * j->S + (size_t)h * d;
-        const float *kb = j->k + (size_t)h * d, *vb = j->v + (size_t)h * d;
-        size_t ks = (size_t)j->S;
-        if (j->head_major) {
-            kb = j->k + (size_t)h * j->n_kv * d;
-            vb = j->v + (size_t)h * j->n_kv * d;
-            ks = (size_t)d;
-        }
+    float *sc = j->scratch + (size_t)ith * f16_attn_thread_floats(H, j->S, chunk);
+    float *acc = sc + (size_t)H * chunk, *fin = acc + j->S;
+    float *M = fin + j->S, *Ssum = M + H, *Mf = Ssum + H, *Sf = Mf + H;
+    size_t ks = j->head_major ? (size_t)d : (size_t)j->S;
+    size_t head_stride = j->head_major ? (size_t)j->n_kv * d : (size_t)d;
+    /* the heads of one query go through the kernels together */
+    for (int64_t it = b; it < e;) {
+        int qi = (int)(it / H), h0 = (int)(it % H);
+        int h1 = (int)((int64_t)(qi + 1) * H < e ? H : e - (int64_t)qi * H);
+        int g = h1 - h0;
+        it += g;
+        const float *q = j->q + (size_t)qi * j->S;
+        const uint16_t *kb = j->k + (size_t)h0 * head_stride;
+        const uint16_t *vb = j->v + (size_t)h0 * head_stride;
         int vis = j->causal_base < 0 ? j->n_kv : j->causal_base + qi + 1;
         if (vis > j->n_kv)
             vis = j->n_kv;
-        float Mf = -INFINITY, Sf = 0;
-        for (int c = 0; c < d; c++)
-            fin[c] = 0;
+        for (int x = 0; x < g; x++) {
+            Mf[x] = -INFINITY;
+            Sf[x] = 0;
+        }
+        memset(fin, 0, (size_t)g * d * sizeof(float));
         for (int c0 = 0; c0 < j->n_keys; c0 += chunk) {
             int c1 = c0 + chunk < j->n_keys ? c0 + chunk : j->n_keys;
-            float M = -INFINITY, Ssum = 0;
-            for (int c = 0; c < d; c++)
-                acc[c] = 0;
-            /* the scores first (independent of the online softmax) */
-            int v1 = c1 < vis ? c1 : vis;
-            for (int ic = c0; ic < v1; ic++)
-                sc[ic - c0] = dot8(q, kb + (size_t)ic * ks, d);
-            for (int ic = c0; ic < c1; ic++) {
-                float s = 0;
-                const float *vr = NULL;
-                if (ic < vis) {
-                    s = sc[ic - c0];
-                    vr = vb + (size_t)ic * ks;
-                } else if (ic < j->n_kv || ic >= j->n_kv + j->n_zero) {
-                    continue; /* masked */
-                }
-                s *= j->scale;
-                float ms = 1.0f, vs = 1.0f;
-                if (s > M) {
-                    float Mold = M;
-                    M = s;
-                    ms = expf(Mold - M);
-                } else {
-                    vs = expf(s - M);
-                }
-                if (ms != 1.0f || vr)
-                    f16_update(acc, tmp, d, ms, vr, vs);
-                Ssum = Ssum * ms + vs;
+            /* in a chunk the visible keys come first, then the zero keys;
+             * masked ones are skipped as whisper.cpp skips them */
+            int r1 = c1 < vis ? c1 : vis;
+            int n_real = r1 > c0 ? r1 - c0 : 0;
+            int z0 = c0 > j->n_kv ? c0 : j->n_kv;
+            int z1 = c1 < j->n_kv + j->n_zero ? c1 : j->n_kv + j->n_zero;
+            int n_zero = z1 > z0 ? z1 - z0 : 0;
+            for (int x = 0; x < g; x++) {
+                M[x] = -INFINITY;
+                Ssum[x] = 0;
+                attn_f16_scores(q + (size_t)(h0 + x) * d, kb + (size_t)x * head_stride +
+                                (size_t)c0 * ks, ks, n_real, d, j->scale, sc + (size_t)x * chunk);
             }
-            if (Ssum == 0.0f)
-                continue;
-            float Mn = fmaxf(Mf, M);
-            float so = expf(Mf - Mn), sn = expf(M - Mn);
-            for (int c = 0; c < d; c++)
-                fin[c] = fin[c] * so + acc[c] * sn;
-            Sf = Sf * so + Ssum * sn;
-            Mf = Mn;
+            memset(acc, 0, (size_t)g * d * sizeof(float));
+            attn_f16_accumulate(g, sc, (size_t)chunk, n_real, n_zero, vb + (size_t)c0 * ks, ks,
+                                head_stride, d, acc, (size_t)d, M, Ssum);
+            for (int x = 0; x < g; x++) {
+                if (Ssum[x] == 0.0f)
+                    continue;
+                float Mn = fmaxf(Mf[x], M[x]);
+                float so = expf(Mf[x] - Mn), sn = expf(M[x] - Mn);
+                float *fx = fin + (size_t)x * d, *ax = acc + (size_t)x * d;
+                for (int c = 0; c < d; c++)
+                    fx[c] = fx[c] * so + ax[c] * sn;
+                Sf[x] = Sf[x] * so + Ssum[x] * sn;
+                Mf[x] = Mn;
+            }
         }
-        float inv = Sf == 0.0f ? 0.0f : 1.0f / Sf;
-        float *o = j->out + (size_t)qi * j->S + (size_t)h * d;
-        for (int c = 0; c < d; c++)
-            o[c] = fin[c] * inv;
+        for (int x = 0; x < g; x++) {
+            float inv = Sf[x] == 0.0f ? 0.0f : 1.0f / Sf[x];
+            float *o = j->out + (size_t)qi * j->S + (size_t)(h0 + x) * d;
+            for (int c = 0; c < d; c++)
+                o[c] = fin[(size_t)x * d + c] * inv;
+        }
     }
 }
 
 /* n_keys: the key slots whisper.cpp's kernel walks (>= n_kv + n_zero). */
 static sl_status attention_f16acc(whisper_state *st, int n_q, int n_kv, int n_keys, int n_head,
-                                  const float *q, const float *k, const float *v,
+                                  const float *q, const uint16_t *k, const uint16_t *v,
                                   bool head_major, float scale,
                                   int n_zero, int causal_base, float *out, sl_error *err)
 {
@@ -394,7 +373,8 @@ static sl_status attention_f16acc(whisper_state *st, int n_q, int n_kv, int n_ke
     if (n_q == 1 && n_keys >= 512 && st->kv_chunks > 1)
         j.n_chunks = st->kv_chunks;
     int nth = thread_pool_threads(st->pool);
-    size_t need = (size_t)nth * (size_t)((n_keys + j.n_chunks - 1) / j.n_chunks + 1);
+    size_t need = (size_t)nth * f16_attn_thread_floats(n_head, st->S,
+                                                       (n_keys + j.n_chunks - 1) / j.n_chunks);
     if (need > st->attn_scratch_n) {
         free(st->attn_scratch);
         st->attn_scratch = alloc_f(need);
@@ -404,7 +384,9 @@ static sl_status attention_f16acc(whisper_state *st, int n_q, int n_kv, int n_ke
     }
     j.scratch = st->attn_scratch;
     if (n_q * n_head > 1)
-        thread_pool_run(st->pool, f16_attn_worker, &j);
+        /* shares never wait on each other: when another process keeps
+         * a worker off its core, the caller runs that share itself */
+        thread_pool_run_independent(st->pool, f16_attn_worker, &j);
     else
         f16_attn_worker(&j, 0, 1);
     return SL_OK;
@@ -425,9 +407,12 @@ void whisper_state_free(whisper_state *st)
         return;
     matmul_ctx_destroy(st->mm);
     free(st->attn_scratch);
+    free(st->cross_k);
+    free(st->cross_v);
+    free(st->kv_k);
+    free(st->kv_v);
     float *bufs[] = {st->enc_out, st->e_x, st->e_cur, st->e_q, st->e_k, st->e_v, st->e_att,
-                     st->e_hid, st->im2col, st->conv1, st->scores, st->cross_k, st->cross_v,
-                     st->kv_k, st->kv_v, st->d_x, st->d_cur, st->d_q, st->d_k, st->d_v,
+                     st->e_hid, st->im2col, st->conv1, st->scores, st->d_x, st->d_cur, st->d_q, st->d_k, st->d_v,
                      st->d_att, st->d_hid, st->d_scores, st->d_row};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
@@ -476,10 +461,10 @@ sl_status whisper_state_create(const whisper_model *m, thread_pool *pool, int n_
     st->im2col = alloc_f(2 * n_ctx * 3 * cmax);
     st->conv1 = alloc_f(2 * n_ctx * S);
     st->scores = alloc_f(n_ctx * n_ctx);
-    st->cross_k = alloc_f(L * n_ctx * S);
-    st->cross_v = alloc_f(L * n_ctx * S);
-    st->kv_k = alloc_f((size_t)n_seq * L * T * S);
-    st->kv_v = alloc_f((size_t)n_seq * L * T * S);
+    st->cross_k = alloc_h(L * n_ctx * S);
+    st->cross_v = alloc_h(L * n_ctx * S);
+    st->kv_k = alloc_h((size_t)n_seq * L * T * S);
+    st->kv_v = alloc_h((size_t)n_seq * L * T * S);
     st->d_x = alloc_f(T * S);
     st->d_cur = alloc_f(T * S);
     st->d_q = alloc_f(T * S);
@@ -648,14 +633,12 @@ sl_status whisper_encode(whisper_state *st, const mel_spectrogram *mel, int offs
             ck[i] *= kscale;
         add_bias(cv, n, S, a->v_b);
         int H = hp->n_text_head, d = S / H;
-        round_f16(ck, nS);
-        round_f16(cv, nS);
-        float *kh = st->cross_k + (size_t)l * nS, *vh = st->cross_v + (size_t)l * nS;
+        uint16_t *kh = st->cross_k + (size_t)l * nS, *vh = st->cross_v + (size_t)l * nS;
         for (int h = 0; h < H; h++)
             for (int t = 0; t < n; t++) {
                 size_t dst = ((size_t)h * n + t) * d, src = (size_t)t * S + (size_t)h * d;
-                memcpy(kh + dst, ck + src, (size_t)d * sizeof(float));
-                memcpy(vh + dst, cv + src, (size_t)d * sizeof(float));
+                f32_to_fp16_row(ck + src, kh + dst, d);
+                f32_to_fp16_row(cv + src, vh + dst, d);
             }
     }
     st->encoded = true;
@@ -664,7 +647,7 @@ sl_status whisper_encode(whisper_state *st, const mel_spectrogram *mel, int offs
 
 /* ---------------------------------------------------------------- decoder */
 
-static float *kv_at(const whisper_state *st, float *base, int seq, int layer)
+static uint16_t *kv_at(const whisper_state *st, uint16_t *base, int seq, int layer)
 {
     size_t T = (size_t)st->n_text_ctx, S = (size_t)st->S;
     return base + (((size_t)seq * (size_t)st->m->hp.n_text_layer + (size_t)layer) * T) * S;
@@ -678,7 +661,7 @@ sl_status whisper_seq_copy(whisper_state *st, int src, int dst, int n_pos, sl_er
                        src, dst, n_pos);
     if (src == dst)
         return SL_OK;
-    size_t bytes = (size_t)n_pos * (size_t)st->S * sizeof(float);
+    size_t bytes = (size_t)n_pos * (size_t)st->S * sizeof(uint16_t);
     for (int l = 0; l < st->m->hp.n_text_layer; l++) {
         memcpy(kv_at(st, st->kv_k, dst, l), kv_at(st, st->kv_k, src, l), bytes);
         memcpy(kv_at(st, st->kv_v, dst, l), kv_at(st, st->kv_v, src, l), bytes);
@@ -720,25 +703,25 @@ sl_status whisper_decode(whisper_state *st, int seq, const int32_t *tokens, int 
     float kqscale = powf((float)(S / H), -0.25f);
     for (int l = 0; l < hp->n_text_layer; l++) {
         const whisper_layer_weights *w = &m->dec[l];
-        float *ck = kv_at(st, st->kv_k, seq, l), *cv = kv_at(st, st->kv_v, seq, l);
+        uint16_t *ck = kv_at(st, st->kv_k, seq, l), *cv = kv_at(st, st->kv_v, seq, l);
         /* self attention */
         layer_norm(st->pool, st->d_x, st->d_cur, n, S, w->attn.ln_w, w->attn.ln_b);
         qmatrix ws[3] = {w->attn.q, w->attn.k, w->attn.v};
-        float *ys[3] = {st->d_q, ck + (size_t)n_past * S, cv + (size_t)n_past * S};
+        float *kn = st->d_k, *vn = st->d_v;
+        float *ys[3] = {st->d_q, kn, vn};
         int64_t ld[3] = {S, S, S};
         s = matmul_many(st->mm, 3, ws, st->d_cur, S, n, ys, ld, err);
         if (s != SL_OK)
             return s;
         add_bias(st->d_q, n, S, w->attn.q_b);
-        float *kn = ck + (size_t)n_past * S, *vn = cv + (size_t)n_past * S;
         add_bias(vn, n, S, w->attn.v_b);
         for (size_t i = 0; i < nS; i++) {
             st->d_q[i] *= kqscale;
             kn[i] *= kqscale;
         }
         round_f16(st->d_q, nS);
-        round_f16(kn, nS);
-        round_f16(vn, nS);
+        f32_to_fp16_row(kn, ck + (size_t)n_past * S, (int64_t)nS);
+        f32_to_fp16_row(vn, cv + (size_t)n_past * S, (int64_t)nS);
         int n_self = (n_past + n + KEY_PAD - 1) / KEY_PAD * KEY_PAD;
         int self_cap = (st->n_text_ctx + KEY_PAD - 1) / KEY_PAD * KEY_PAD;
         if (!st->key_padding)
