@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "speech/voice_command.h"
+
 void appliance_modes_init(appliance_modes *m, bool have_mic, bool have_whisper,
                           bool have_hand_models)
 {
@@ -30,7 +32,10 @@ appliance_effect appliance_modes_ask_down(appliance_modes *m)
     /* The meeting is recording the room: a question would be cut out of it. */
     if (m->meeting)
         return MODE_EFFECT_SAY_MIC_BUSY;
+    /* Without Whisper a question cannot be heard, but a command can. */
     appliance_effect missing = hearing_missing(m);
+    if (missing == MODE_EFFECT_SAY_NO_WHISPER && m->have_commands)
+        missing = MODE_EFFECT_NONE;
     if (missing != MODE_EFFECT_NONE)
         return missing;
     m->listening = true;
@@ -42,7 +47,39 @@ appliance_effect appliance_modes_ask_up(appliance_modes *m)
     if (!m->listening)
         return MODE_EFFECT_NONE;
     m->listening = false;
-    return MODE_EFFECT_ANSWER;
+    return m->have_whisper ? MODE_EFFECT_ANSWER : MODE_EFFECT_COMMAND;
+}
+
+appliance_action appliance_modes_voice_action(const appliance_modes *m, int voice_id)
+{
+    switch ((voice_command_id)voice_id) {
+    case VOICE_CMD_DESCRIBE:
+    case VOICE_CMD_WHAT_IS_THIS:
+    case VOICE_CMD_WHAT_COLOUR:
+        return APPLIANCE_DESCRIBE;
+    case VOICE_CMD_READ:
+        return APPLIANCE_READ;
+    case VOICE_CMD_ASK:
+        return APPLIANCE_ASK;
+    case VOICE_CMD_START_MEETING:
+        return m->meeting ? APPLIANCE_NONE : APPLIANCE_MEETING;
+    case VOICE_CMD_STOP_MEETING:
+        return m->meeting ? APPLIANCE_MEETING : APPLIANCE_NONE;
+    case VOICE_CMD_REPEAT:
+        return APPLIANCE_REPEAT;
+    case VOICE_CMD_STOP:
+        return APPLIANCE_STOP;
+    case VOICE_CMD_FASTER:
+        return APPLIANCE_FASTER;
+    case VOICE_CMD_SLOWER:
+        return APPLIANCE_SLOWER;
+    case VOICE_CMD_HELP:
+        return APPLIANCE_HELP;
+    case VOICE_CMD_SIGN_MODE:
+        return m->sign ? APPLIANCE_NONE : APPLIANCE_SIGN;
+    default:
+        return APPLIANCE_NONE;
+    }
 }
 
 appliance_effect appliance_modes_sign_key(appliance_modes *m)

@@ -10,10 +10,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "app/appliance_core.h"
+
 typedef enum appliance_effect {
     MODE_EFFECT_NONE = 0,      /* nothing to do (a repeated press, a release while idle) */
     MODE_EFFECT_LISTEN,        /* start the microphone for a question */
     MODE_EFFECT_ANSWER,        /* stop it; recognise the question and answer it */
+    MODE_EFFECT_COMMAND,       /* stop it; no Whisper: recognise a spoken command and do it */
     MODE_EFFECT_SIGN_ON,       /* start watching for signs */
     MODE_EFFECT_SIGN_OFF,
     MODE_EFFECT_MEETING_START, /* start the microphone and the meeting thread */
@@ -28,6 +31,10 @@ typedef struct appliance_modes {
     /* What the appliance knows it has (set before the keys; a microphone
      * that fails to open is reported with appliance_modes_mic_failed). */
     bool have_mic, have_whisper, have_hand_models;
+    /* pocketsphinx's en-us model is installed: without Whisper, the ask key
+     * still hears the fixed command phrases (speech/voice_command.h). Set
+     * after appliance_modes_init; false by default. */
+    bool have_commands;
     /* The state. */
     bool listening, sign, meeting;
     int64_t meeting_id; /* the stored meeting while meeting is on */
@@ -48,6 +55,13 @@ appliance_effect appliance_modes_meeting_key(appliance_modes *m);
 appliance_effect appliance_modes_mic_failed(appliance_modes *m);
 /* Sign mode could not start (models missing or failing): back to off. */
 appliance_effect appliance_modes_sign_failed(appliance_modes *m);
+
+/* The action a spoken command stands for, given the modes: "start meeting"
+ * during a meeting (or "end meeting" without one) and "sign mode" asked
+ * twice do nothing (APPLIANCE_NONE); "describe", "what is this" and "what
+ * colour is it" describe; "ask a question" is APPLIANCE_ASK, which needs
+ * Whisper. voice_id is a voice_command_id. */
+appliance_action appliance_modes_voice_action(const appliance_modes *m, int voice_id);
 
 /* The status line's part for the modes: "listening", "meeting 12",
  * "sign mode", joined by ", " when several; "" when none. */

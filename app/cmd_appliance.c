@@ -448,6 +448,7 @@ typedef struct worker_models {
     const app_context *app;
     char *whisper_path, *vlm_path, *mmproj_path;
     whisper_model *whisper;
+    voice_command_recognizer *commands; /* the ask key's fallback without Whisper */
     thread_pool *pool; /* for Whisper */
     vlm_session vlm;
     bool vlm_open, vlm_failed;
@@ -456,6 +457,7 @@ typedef struct worker_models {
 static void worker_models_free(worker_models *m)
 {
     whisper_model_free(m->whisper);
+    voice_command_close(m->commands);
     thread_pool_destroy(m->pool);
     if (m->vlm_open)
         vlm_session_close(&m->vlm);
@@ -572,6 +574,28 @@ static char *describe_job(void *p, const appliance_job_ctx *ctx)
     if (!text && failed && !appliance_job_cancelled(ctx))
         text = basic_answer(&j->pic, j->ocr, NULL);
     return text;
+}
+
+/* Without Whisper the ask key hears one of the fixed command phrases
+ * (pocketsphinx, speech/voice_command.h); the answer is the command's name
+ * ("" when nothing was recognised), which the screen thread then carries
+ * out as if its key had been pressed. */
+static char *command_job(void *p, const appliance_job_ctx *ctx)
+{
+    model_job *j = p;
+    worker_models *m = j->models;
+    sl_error err = {0};
+    if (appliance_job_cancelled(ctx))
+        return NULL;
+    if (!m->commands && voice_command_open(NULL, &m->commands, &err) != SL_OK)
+        return strdup(err.msg);
+    voice_command_result r;
+    if (voice_command_recognize(m->commands, j->audio.samples, j->audio.count, &r, &err) !=
+        SL_OK)
+        return strdup(err.msg);
+    if (appliance_job_cancelled(ctx))
+        return NULL;
+    return strdup(r.id == VOICE_CMD_NONE ? "" : voice_command_name(r.id));
 }
 
 /* The question recognised with Whisper, then answered about the picture
@@ -844,7 +868,9 @@ static void frame_copy_into(frame *dst, const frame *src)
 /* What the status line and the progress say while a request runs. */
 static const char *busy_word(appliance_action what)
 {
-    return what == APPLIANCE_ASK ? "thinking" : appliance_action_ack(what);
+    return what == APPLIANCE_ASK    ? "thinking"
+           : what == APPLIANCE_NONE ? "hearing the command"
+                                    : appliance_action_ack(what);
 }
 
 static void submit_vision(appliance *a, appliance_action what)
@@ -871,7 +897,7 @@ static void submit_vision(appliance *a, appliance_action what)
         frame_copy_into(&j->pic, &a->view);
         j->ocr = a->ocr;
         j->models = &a->models;
-        if (what == APPLIANCE_ASK) {
+        if (what == APPLIANCE_ASK || what == APPLIANCE_NONE) {
             pcm_f32 *heard = &j->audio;
             if (appliance_mic_take(a->mic, heard, NULL) != SL_OK ||
                 heard->count < SPEECH_RATE / 4) {
@@ -882,7 +908,10 @@ static void submit_vision(appliance *a, appliance_action what)
                 return;
             }
         }
-        appliance_worker_submit(a->worker, what, what == APPLIANCE_ASK ? ask_job : describe_job,
+        appliance_worker_submit(a->worker, what,
+                                what == APPLIANCE_ASK    ? ask_job
+                                : what == APPLIANCE_NONE ? command_job
+                                                         : describe_job,
                                 j, model_job_free);
     }
     a->pending_what = what;
@@ -1034,6 +1063,11 @@ static void do_effect(appliance *a, appliance_effect e)
         speak(&a->sp, "ask", "thinking");
         submit_vision(a, APPLIANCE_ASK);
         break;
+    case MODE_EFFECT_COMMAND:
+        appliance_mic_stop(a->mic);
+        /* APPLIANCE_NONE as the job's kind: a spoken command (command_job). */
+        submit_vision(a, APPLIANCE_NONE);
+        break;
     case MODE_EFFECT_SIGN_ON:
         sign_start(a);
         break;
@@ -1177,10 +1211,48 @@ static void handle_action(appliance *a, appliance_action act)
     }
 }
 
+/* A command_job's answer: the command's name, "" when none was heard, or
+ * an error line (no pocketsphinx model). */
+static void voice_command_heard(appliance *a, const char *name)
+{
+    snprintf(a->mode, sizeof a->mode, "ready");
+    voice_command_id id = VOICE_CMD_NONE;
+    for (int i = 1; i < VOICE_CMD_COUNT; i++)
+        if (strcmp(name, voice_command_name((voice_command_id)i)) == 0)
+            id = (voice_command_id)i;
+    if (id == VOICE_CMD_NONE && name[0]) {
+        show(a, name);
+        speak(&a->sp, "command-error", name);
+        return;
+    }
+    if (id == VOICE_CMD_NONE) {
+        const char *msg = "I did not catch a command. Say help while holding the ask key "
+                          "for the list.";
+        show(a, msg);
+        speak(&a->sp, "no-command", msg);
+        return;
+    }
+    appliance_action act = appliance_modes_voice_action(&a->modes, id);
+    if (act == APPLIANCE_ASK) {
+        /* A question needs Whisper; only commands are heard without it. */
+        do_effect(a, MODE_EFFECT_SAY_NO_WHISPER);
+        return;
+    }
+    if (act == APPLIANCE_NONE) {
+        speak(&a->sp, "command-nothing", "Nothing to do.");
+        return;
+    }
+    handle_action(a, act);
+}
+
 static void poll_worker(appliance *a)
 {
     appliance_result r;
-    if (appliance_worker_poll(a->worker, &r)) {
+    bool got = appliance_worker_poll(a->worker, &r);
+    if (got && r.what == APPLIANCE_NONE) {
+        voice_command_heard(a, r.text ? r.text : "");
+        free(r.text);
+    } else if (got) {
         const char *text = r.text ? r.text : "";
         show(a, text);
         free(a->last_answer);
@@ -1455,6 +1527,7 @@ static int run_appliance(app_context *app, int argc, char **argv)
     }
     /* The microphone itself is tried when a mode needs it. */
     appliance_modes_init(&a.modes, a.mic != NULL, a.models.whisper_path != NULL, true);
+    a.modes.have_commands = voice_command_model_present(NULL);
     pthread_mutex_init(&a.box.mu, NULL);
     a.box_ready = true;
     appliance_screen_config scfg = {a.opt.width, a.opt.height, theme, (int)font_size,

@@ -186,6 +186,16 @@ static fsg_model_t *build_fsg(ps_decoder_t *ps)
     return g;
 }
 
+bool voice_command_model_present(const char *model_dir)
+{
+    const char *dir = model_dir ? model_dir : VOICE_COMMAND_DEFAULT_MODEL_DIR;
+    char mdef[1100], dict[1100];
+    if ((size_t)snprintf(mdef, sizeof mdef, "%s/en-us/mdef", dir) >= sizeof mdef ||
+        (size_t)snprintf(dict, sizeof dict, "%s/cmudict-en-us.dict", dir) >= sizeof dict)
+        return false;
+    return file_exists(mdef) && file_exists(dict);
+}
+
 sl_status voice_command_open(const voice_command_options *o, voice_command_recognizer **out,
                              sl_error *err)
 {

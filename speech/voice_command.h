@@ -14,6 +14,7 @@
 #ifndef SIGHTLINE_SPEECH_VOICE_COMMAND_H
 #define SIGHTLINE_SPEECH_VOICE_COMMAND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "llm/error.h"
@@ -67,6 +68,10 @@ typedef struct voice_command_recognizer voice_command_recognizer;
 sl_status voice_command_open(const voice_command_options *o, voice_command_recognizer **out,
                              sl_error *err);
 void voice_command_close(voice_command_recognizer *r);
+
+/* Whether pocketsphinx's en-us model is installed in model_dir (NULL: the
+ * default), so callers can offer commands without opening a decoder. */
+bool voice_command_model_present(const char *model_dir);
 
 /* Recognises one utterance: count samples of 16 kHz mono float PCM (values
  * clipped to [-1, 1]). At most VOICE_COMMAND_MAX_SECONDS. Silence, speech

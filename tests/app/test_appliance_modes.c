@@ -69,6 +69,44 @@ static void test_no_microphone_or_whisper(void **state)
     assert_int_equal(appliance_modes_meeting_key(&m), MODE_EFFECT_SAY_NO_MIC);
 }
 
+/* No Whisper but pocketsphinx's model: the ask key listens for a command
+ * instead of a question; a meeting still needs Whisper. Spoken commands
+ * map to the keys' actions, given the modes. */
+static void test_voice_commands_without_whisper(void **state)
+{
+    (void)state;
+    appliance_modes m;
+    appliance_modes_init(&m, true, false, true);
+    m.have_commands = true;
+    assert_int_equal(appliance_modes_ask_down(&m), MODE_EFFECT_LISTEN);
+    assert_int_equal(appliance_modes_ask_up(&m), MODE_EFFECT_COMMAND);
+    assert_int_equal(appliance_modes_meeting_key(&m), MODE_EFFECT_SAY_NO_WHISPER);
+    /* With Whisper the same key asks a question. */
+    appliance_modes_init(&m, true, true, true);
+    m.have_commands = true;
+    assert_int_equal(appliance_modes_ask_down(&m), MODE_EFFECT_LISTEN);
+    assert_int_equal(appliance_modes_ask_up(&m), MODE_EFFECT_ANSWER);
+    /* No microphone: said first, whatever else is there. */
+    appliance_modes_init(&m, false, false, true);
+    m.have_commands = true;
+    assert_int_equal(appliance_modes_ask_down(&m), MODE_EFFECT_SAY_NO_MIC);
+
+    appliance_modes_init(&m, true, true, true);
+    assert_int_equal(appliance_modes_voice_action(&m, VOICE_CMD_READ), APPLIANCE_READ);
+    assert_int_equal(appliance_modes_voice_action(&m, VOICE_CMD_WHAT_COLOUR), APPLIANCE_DESCRIBE);
+    assert_int_equal(appliance_modes_voice_action(&m, VOICE_CMD_ASK), APPLIANCE_ASK);
+    assert_int_equal(appliance_modes_voice_action(&m, VOICE_CMD_STOP), APPLIANCE_STOP);
+    assert_int_equal(appliance_modes_voice_action(&m, VOICE_CMD_NONE), APPLIANCE_NONE);
+    assert_int_equal(appliance_modes_voice_action(&m, VOICE_CMD_STOP_MEETING), APPLIANCE_NONE);
+    assert_int_equal(appliance_modes_voice_action(&m, VOICE_CMD_START_MEETING), APPLIANCE_MEETING);
+    assert_int_equal(appliance_modes_meeting_key(&m), MODE_EFFECT_MEETING_START);
+    assert_int_equal(appliance_modes_voice_action(&m, VOICE_CMD_START_MEETING), APPLIANCE_NONE);
+    assert_int_equal(appliance_modes_voice_action(&m, VOICE_CMD_STOP_MEETING), APPLIANCE_MEETING);
+    assert_int_equal(appliance_modes_voice_action(&m, VOICE_CMD_SIGN_MODE), APPLIANCE_SIGN);
+    assert_int_equal(appliance_modes_sign_key(&m), MODE_EFFECT_SIGN_ON);
+    assert_int_equal(appliance_modes_voice_action(&m, VOICE_CMD_SIGN_MODE), APPLIANCE_NONE);
+}
+
 static void test_meeting_and_sign_toggle(void **state)
 {
     (void)state;
@@ -222,6 +260,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ask_hold_to_talk),
         cmocka_unit_test(test_no_microphone_or_whisper),
+        cmocka_unit_test(test_voice_commands_without_whisper),
         cmocka_unit_test(test_meeting_and_sign_toggle),
         cmocka_unit_test(test_mic_file_plays_the_microphone),
         cmocka_unit_test(test_mic_file_errors),
