@@ -50,6 +50,26 @@ int cli_usage_error(const command *cmd, const char *fmt, ...)
     return EXIT_USAGE;
 }
 
+int cli_take_file_arg(const command *cmd, const char *word, bool options_done,
+                      const char **file)
+{
+    if (!options_done && word[0] == '-' && word[1])
+        return cli_usage_error(cmd, "unknown option '%s'", word);
+    if (*file)
+        return cli_usage_error(cmd, "one FILE only ('%s' is extra)", word);
+    *file = word;
+    return EXIT_OK;
+}
+
+int cli_check_file_or_mic(const command *cmd, const char *file, bool mic)
+{
+    if (!file && !mic)
+        return cli_usage_error(cmd, "give an audio FILE or --mic");
+    if (file && mic)
+        return cli_usage_error(cmd, "give either FILE or --mic, not both");
+    return EXIT_OK;
+}
+
 int cli_print_help(const command *cmd)
 {
     fputs(cmd->help, stdout);

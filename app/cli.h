@@ -48,6 +48,14 @@ int cli_fail(const sl_error *err);
 int cli_usage_error(const command *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* For commands that read FILE|--mic: a word none of the command's options
+ * took is the one FILE (an option-like word before "--" is unknown, a
+ * second word is extra); returns EXIT_OK or the usage error's code. */
+int cli_take_file_arg(const command *cmd, const char *word, bool options_done,
+                      const char **file);
+/* After the options: exactly one of FILE and --mic. */
+int cli_check_file_or_mic(const command *cmd, const char *file, bool mic);
+
 /* Writes the command's help to stdout and returns EXIT_OK. */
 int cli_print_help(const command *cmd);
 

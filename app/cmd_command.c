@@ -191,18 +191,15 @@ static int run_command(app_context *app, int argc, char **argv)
         } else if (!opts_done && strcmp(a, "--threshold") == 0) {
             if (!has_next || !cli_parse_double(argv[++i], 0.0, 1.0, &threshold))
                 return cli_usage_error(cmd, "--threshold needs a value from 0 to 1");
-        } else if (!opts_done && a[0] == '-' && a[1]) {
-            return cli_usage_error(cmd, "unknown option '%s'", a);
-        } else if (!file) {
-            file = a;
         } else {
-            return cli_usage_error(cmd, "one FILE only ('%s' is extra)", a);
+            int rc = cli_take_file_arg(cmd, a, opts_done, &file);
+            if (rc != EXIT_OK)
+                return rc;
         }
     }
-    if (!file && !mic)
-        return cli_usage_error(cmd, "give an audio FILE or --mic");
-    if (file && mic)
-        return cli_usage_error(cmd, "give either FILE or --mic, not both");
+    int usage = cli_check_file_or_mic(cmd, file, mic);
+    if (usage != EXIT_OK)
+        return usage;
     sl_error err = {0};
     pcm_f32 audio = {0};
     if (file && audio_load_file(file, &audio, &err) != SL_OK)

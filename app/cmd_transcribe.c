@@ -170,18 +170,15 @@ static int run_transcribe(app_context *app, int argc, char **argv)
             fmt = OUT_VTT;
         } else if (!opts_done && strcmp(a, "--json") == 0) {
             fmt = OUT_JSON;
-        } else if (!opts_done && a[0] == '-' && a[1]) {
-            return cli_usage_error(cmd, "unknown option '%s'", a);
-        } else if (!file) {
-            file = a;
         } else {
-            return cli_usage_error(cmd, "one FILE only ('%s' is extra)", a);
+            int rc = cli_take_file_arg(cmd, a, opts_done, &file);
+            if (rc != EXIT_OK)
+                return rc;
         }
     }
-    if (!file && !mic)
-        return cli_usage_error(cmd, "give an audio FILE or --mic");
-    if (file && mic)
-        return cli_usage_error(cmd, "give either FILE or --mic, not both");
+    int usage = cli_check_file_or_mic(cmd, file, mic);
+    if (usage != EXIT_OK)
+        return usage;
     sl_error err = {0};
     /* -m, else the config file, else the models folder (app/app_models.h). */
     static char found_path[4096];
