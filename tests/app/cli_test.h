@@ -3,6 +3,7 @@
 #ifndef SIGHTLINE_TESTS_APP_CLI_TEST_H
 #define SIGHTLINE_TESTS_APP_CLI_TEST_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,24 @@ typedef struct cli_result {
 
 /* Set from main(): the program to run. */
 extern const char *cli_program;
+
+/* main()'s start for tests of a program that decodes audio: takes the
+ * program from argv[1] (false, after a usage line, when it is missing) and
+ * gives LeakSanitizer the project's suppressions for GStreamer's
+ * process-wide caches when the sanitize setup has not already. */
+static inline bool cli_test_start(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s SIGHTLINE_PROGRAM\n", argv[0]);
+        return false;
+    }
+    cli_program = argv[1];
+    char supp[4200];
+    snprintf(supp, sizeof supp, "suppressions=%s:print_suppressions=0",
+             source_path("tests/lsan.supp"));
+    setenv("LSAN_OPTIONS", supp, 0);
+    return true;
+}
 
 /* Runs `PROGRAM ARGS` through the shell (ARGS is shell syntax). */
 static inline cli_result cli_run(const char *args)

@@ -110,17 +110,8 @@ static void test_errors_and_help(void **state)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s SIGHTLINE_PROGRAM\n", argv[0]);
+    if (!cli_test_start(argc, argv))
         return 2;
-    }
-    cli_program = argv[1];
-    /* The program decodes audio with GStreamer, whose process-wide caches
-     * LeakSanitizer reports in the sanitized copy. */
-    char supp[4200];
-    snprintf(supp, sizeof supp, "suppressions=%s:print_suppressions=0",
-             source_path("tests/lsan.supp"));
-    setenv("LSAN_OPTIONS", supp, 0);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_recognises_and_rejects),
         cmocka_unit_test(test_errors_and_help),

@@ -551,15 +551,8 @@ static void test_llm_summary_map_reduce(void **state)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s PROGRAM\n", argv[0]);
+    if (!cli_test_start(argc, argv))
         return 2;
-    }
-    cli_program = argv[1];
-    char supp[4200];
-    snprintf(supp, sizeof supp, "suppressions=%s:print_suppressions=0",
-             source_path("tests/lsan.supp"));
-    setenv("LSAN_OPTIONS", supp, 0);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_search_finds_words_at_their_times, setup, teardown),
         cmocka_unit_test_setup_teardown(test_show_speaker_export, setup, teardown),

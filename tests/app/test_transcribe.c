@@ -154,18 +154,8 @@ static void test_bad_audio(void **state)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s PROGRAM\n", argv[0]);
+    if (!cli_test_start(argc, argv))
         return 2;
-    }
-    cli_program = argv[1];
-    /* The program decodes audio with GStreamer, whose process-wide caches
-     * LeakSanitizer reports in the sanitized copy: give it the project's
-     * suppressions when the sanitize setup has not already. */
-    char supp[4200];
-    snprintf(supp, sizeof supp, "suppressions=%s:print_suppressions=0",
-             source_path("tests/lsan.supp"));
-    setenv("LSAN_OPTIONS", supp, 0);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_tokens),
         cmocka_unit_test(test_text_formats_and_vad),
